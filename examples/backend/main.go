@@ -1,0 +1,63 @@
+// Command backend serves paykit's reference in-memory backend on
+// 127.0.0.1:8080 (change with -addr) with demo data, and prints the keys and
+// IDs a newcomer needs to call it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/paykit-go/paykit/pay/paytest"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	flag.Parse()
+
+	srv, err := paytest.Listen(*addr, paytest.WithWallClock())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "backend:", err)
+		os.Exit(1)
+	}
+	defer srv.Close()
+	demo, err := srv.Seed(context.Background())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "backend: seed:", err)
+		os.Exit(1)
+	}
+	fmt.Printf(`paykit reference backend on %s
+
+API keys (send as "Authorization: Bearer <key>"):
+  merchant backend  %s
+  device (POS, top-up machine, headset)  %s
+  operator (admin)  %s
+
+Demo data:
+  merchant  %s  (Demo Coffee)
+  biller    %s  (City Water & Power)
+  customer  %s  (Li Lei, +8613800138000)
+  wallet    %s  (100.00 CNY)
+  bill      %s  (35.00 CNY outstanding)
+
+Try:
+  curl -s -H "Authorization: Bearer %s" %s/v1/wallets/%s
+  curl -s -H "Authorization: Bearer %s" -H "Idempotency-Key: demo-1" \
+       -d '{"wallet_id":"%s","merchant_id":"%s","amount":{"amount":1250,"currency":"CNY"},"terminal_id":"pos-1"}' \
+       %s/v1/consumptions
+  curl -s -H "Authorization: Bearer %s" -d '{"wallet_id":"%s"}' %s/v1/bills/%s/pay
+
+Ctrl-C stops it.
+`, srv.URL, srv.Keys.Merchant, srv.Keys.Device, srv.Keys.Admin,
+		demo.MerchantID, demo.BillerID, demo.CustomerID, demo.WalletID, demo.BillID,
+		srv.Keys.Device, srv.URL, demo.WalletID,
+		srv.Keys.Device, demo.WalletID, demo.MerchantID, srv.URL,
+		srv.Keys.Device, demo.WalletID, srv.URL, demo.BillID)
+
+	stop, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer cancel()
+	<-stop.Done()
+	fmt.Println("\nstopped")
+}

@@ -1,0 +1,189 @@
+package paytest
+
+import (
+	"crypto/sha256"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/paykit-go/paykit/internal/clock"
+	"github.com/paykit-go/paykit/pay"
+	"github.com/paykit-go/paykit/pay/account"
+	"github.com/paykit-go/paykit/pay/ledger"
+)
+
+// Keys are the API keys a backend accepts, one per role. Zero fields are
+// filled with fresh random keys.
+type Keys struct {
+	Merchant string
+	Device   string
+	Admin    string
+}
+
+// Backend is the reference backend without a listener: every engine and the
+// middleware around their routes. Mount Handler anywhere, or use NewServer.
+type Backend struct {
+	Keys     Keys
+	Platform *account.Platform
+	Ledger   *ledger.Ledger
+
+	clock   clock.Clock
+	fake    *clock.Fake
+	log     *slog.Logger
+	handler http.Handler
+}
+
+type config struct {
+	keys  Keys
+	clock clock.Clock
+	rules []account.PointsRule
+	log   *slog.Logger
+}
+
+// Option configures a Backend or Server.
+type Option func(*config) error
+
+// WithKeys sets the API keys (empty fields stay random). Keys must be
+// distinct and at least 16 bytes.
+func WithKeys(k Keys) Option {
+	return func(c *config) error {
+		for _, s := range []string{k.Merchant, k.Device, k.Admin} {
+			if s != "" && len(s) < 16 {
+				return errors.New("paytest: API keys must be at least 16 bytes")
+			}
+		}
+		c.keys = k
+		return nil
+	}
+}
+
+// WithStartTime starts the backend's manual clock at t (default: now).
+// Move it with Advance.
+func WithStartTime(t time.Time) Option {
+	return func(c *config) error {
+		if t.IsZero() {
+			return errors.New("paytest: zero start time")
+		}
+		c.clock = clock.NewFake(t)
+		return nil
+	}
+}
+
+// WithWallClock makes the backend follow real time; Advance then fails.
+func WithWallClock() Option {
+	return func(c *config) error { c.clock = clock.System{}; return nil }
+}
+
+// WithPointsRule sets the points rule of one currency (default: one point
+// per whole CNY, USD and EUR).
+func WithPointsRule(r account.PointsRule) Option {
+	return func(c *config) error { c.rules = append(c.rules, r); return nil }
+}
+
+// WithLogger logs requests and panics through l (default: discard).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("paytest: nil logger")
+		}
+		c.log = l
+		return nil
+	}
+}
+
+// DefaultPointsRules earn one point per whole unit of CNY, USD and EUR.
+var DefaultPointsRules = []account.PointsRule{
+	{Currency: "CNY", Every: 100, Points: 1},
+	{Currency: "USD", Every: 100, Points: 1},
+	{Currency: "EUR", Every: 100, Points: 1},
+}
+
+// New builds a Backend.
+func New(opts ...Option) (*Backend, error) {
+	c := config{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, o := range opts {
+		if err := o(&c); err != nil {
+			return nil, err
+		}
+	}
+	if c.clock == nil {
+		c.clock = clock.NewFake(time.Now().UTC().Truncate(time.Second))
+	}
+	if c.rules == nil {
+		c.rules = DefaultPointsRules
+	}
+	b := &Backend{Keys: c.keys, clock: c.clock, log: c.log}
+	b.fake, _ = c.clock.(*clock.Fake)
+	fill := func(s *string, role string) {
+		if *s == "" {
+			*s = pay.NewID("sk_" + role)
+		}
+	}
+	fill(&b.Keys.Merchant, "merchant")
+	fill(&b.Keys.Device, "device")
+	fill(&b.Keys.Admin, "admin")
+	if b.Keys.Merchant == b.Keys.Device || b.Keys.Merchant == b.Keys.Admin || b.Keys.Device == b.Keys.Admin {
+		return nil, errors.New("paytest: API keys must be distinct")
+	}
+
+	var err error
+	if b.Ledger, err = ledger.New(ledger.WithClock(c.clock)); err != nil {
+		return nil, err
+	}
+	popts := []account.Option{account.WithLedger(b.Ledger), account.WithClock(c.clock)}
+	for _, r := range c.rules {
+		popts = append(popts, account.WithPointsRule(r))
+	}
+	if b.Platform, err = account.New(popts...); err != nil {
+		return nil, err
+	}
+	b.handler = b.compose()
+	return b, nil
+}
+
+// Routes lists every route the backend serves: each domain package's
+// contract plus the backend's own admin routes.
+func (b *Backend) Routes() []pay.Route {
+	routes := account.Routes(b.Platform)
+	return append(routes, b.adminRoutes()...)
+}
+
+// compose mounts every route behind auth (per its access level) and the
+// idempotency store, inside request IDs and panic recovery.
+func (b *Backend) compose() http.Handler {
+	keys := keyring{
+		sha256.Sum256([]byte(b.Keys.Merchant)): RoleMerchant,
+		sha256.Sum256([]byte(b.Keys.Device)):   RoleDevice,
+		sha256.Sum256([]byte(b.Keys.Admin)):    RoleAdmin,
+	}
+	idem := newIdemStore(b.clock)
+	mux := http.NewServeMux()
+	for _, rt := range b.Routes() {
+		mux.Handle(rt.Pattern(), keys.authenticate(rt.Access, idem.middleware(rt)))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		pay.WriteError(w, r, pay.Errorf(pay.ErrNotFound, "", "no route %s %s", r.Method, r.URL.Path))
+	})
+	return withRequestID(b.log, mux)
+}
+
+// Handler serves the whole backend.
+func (b *Backend) Handler() http.Handler { return b.handler }
+
+// Now is the backend's current time.
+func (b *Backend) Now() time.Time { return b.clock.Now() }
+
+// Advance moves the backend's manual clock forward (pending timeouts,
+// idempotency expiry). It fails under WithWallClock.
+func (b *Backend) Advance(d time.Duration) error {
+	if b.fake == nil {
+		return errors.New("paytest: Advance needs the manual clock; the backend follows the wall clock")
+	}
+	if d < 0 {
+		return errors.New("paytest: the clock only moves forward")
+	}
+	b.fake.Advance(d)
+	return nil
+}

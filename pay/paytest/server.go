@@ -1,0 +1,66 @@
+package paytest
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/paykit-go/paykit/pay"
+)
+
+// Server is a Backend listening on loopback, with ready clients for each
+// role. Close it when done.
+type Server struct {
+	*Backend
+	// URL is the base URL, e.g. "http://127.0.0.1:41234".
+	URL string
+	// Client speaks with the merchant key; DeviceClient with the device
+	// key; AdminClient with the operator key.
+	Client, DeviceClient, AdminClient *pay.Client
+
+	srv *http.Server
+	ln  net.Listener
+}
+
+// NewServer starts a Backend on 127.0.0.1 on a free port.
+func NewServer(opts ...Option) (*Server, error) {
+	return Listen("127.0.0.1:0", opts...)
+}
+
+// Listen starts a Backend on addr.
+func Listen(addr string, opts ...Option) (*Server, error) {
+	b, err := New(opts...)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Backend: b, URL: "http://" + ln.Addr().String(), ln: ln}
+	s.srv = &http.Server{Handler: b.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.srv.Serve(ln) }()
+	mk := func(key string) (*pay.Client, error) { return pay.NewClient(s.URL, pay.WithAPIKey(key)) }
+	if s.Client, err = mk(b.Keys.Merchant); err == nil {
+		if s.DeviceClient, err = mk(b.Keys.Device); err == nil {
+			s.AdminClient, err = mk(b.Keys.Admin)
+		}
+	}
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close stops the server and closes its connections.
+func (s *Server) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := s.srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		_ = s.srv.Close()
+	}
+	_ = s.srv.Close()
+}
