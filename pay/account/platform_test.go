@@ -16,11 +16,11 @@ var cny = func(a int64) pay.Money { return pay.Money{Amount: a, Currency: "CNY"}
 // fixture is a platform with one merchant, one biller and one customer
 // holding a CNY wallet with 100.00 CNY.
 type fixture struct {
-	p                  *Platform
-	clock              *clock.Fake
-	shop, biller       Merchant
-	cus                Customer
-	wallet             Wallet
+	p            *Platform
+	clock        *clock.Fake
+	shop, biller Merchant
+	cus          Customer
+	wallet       Wallet
 }
 
 func newFixture(t *testing.T, opts ...Option) fixture {
@@ -160,8 +160,8 @@ func TestBillBadPaymentsChangeNothing(t *testing.T) {
 	before := f.snap(t)
 	for _, tc := range []struct {
 		name, bill, wallet string
-		kind                *pay.Error
-		param               string
+		kind               *pay.Error
+		param              string
 	}{
 		{"insufficient", big.ID, f.wallet.ID, pay.ErrInsufficientFunds, "amount"},
 		{"other customer's wallet", small.ID, otherWallet.ID, pay.ErrInvalidRequest, "wallet_id"},
