@@ -463,14 +463,10 @@ func clientCtxErr(method, path string, ctxErr, last error) error {
 	return fmt.Errorf("paykit: %s %s: %w (last attempt: %w)", method, path, ctxErr, last)
 }
 
-type clientErrorEnvelope struct {
-	Error *Error `json:"error"`
-}
-
 // decodeError turns a non-2xx answer into an *Error.
 func (c *Client) decodeError(status int, body []byte, rid string) *Error {
 	if b := bytes.TrimSpace(body); len(b) > 0 && b[0] == '{' {
-		var env clientErrorEnvelope
+		var env errorBody
 		if json.Unmarshal(b, &env) == nil && env.Error != nil && env.Error.Code != "" {
 			e := env.Error
 			e.HTTPStatus = status

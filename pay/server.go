@@ -71,10 +71,13 @@ func NewMux(routes []Route) *http.ServeMux {
 	for _, rt := range routes {
 		mux.Handle(rt.Pattern(), rt)
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, r, Errorf(ErrNotFound, "", "no route %s %s", r.Method, clip(r.URL.Path)))
-	})
+	mux.HandleFunc("/", NoRoute)
 	return mux
+}
+
+// NoRoute answers a request no route matched with a JSON 404.
+func NoRoute(w http.ResponseWriter, r *http.Request) {
+	WriteError(w, r, Errorf(ErrNotFound, "", "no route %s %s", r.Method, clip(r.URL.Path)))
 }
 
 type requestIDKey struct{}
@@ -135,7 +138,9 @@ func jsonError(err error) *Error {
 
 // WriteJSON answers v as JSON with the given status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }

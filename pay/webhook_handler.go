@@ -13,9 +13,6 @@ import (
 	"github.com/paykit-go/paykit/internal/clock"
 )
 
-// webhookMaxBody is the largest webhook body a WebhookHandler reads.
-const webhookMaxBody = 1 << 20
-
 var webhookErrMethodNotAllowed = &Error{Code: "method_not_allowed", Message: "webhooks are delivered with POST", HTTPStatus: http.StatusMethodNotAllowed}
 
 // WebhookHandler is the http.Handler a merchant mounts to receive paykit
@@ -186,22 +183,22 @@ func NewWebhookHandler(onEvent func(ctx context.Context, e Event) error, opts ..
 func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		webhookWriteError(w, webhookErrMethodNotAllowed)
+		WriteError(w, r, webhookErrMethodNotAllowed)
 		return
 	}
-	if r.ContentLength > webhookMaxBody {
-		webhookWriteError(w, Errorf(ErrPayloadTooLarge, "body", "webhook body is larger than %d bytes", webhookMaxBody))
+	if r.ContentLength > MaxBodyBytes {
+		WriteError(w, r, Errorf(ErrPayloadTooLarge, "body", "webhook body is larger than %d bytes", MaxBodyBytes))
 		return
 	}
 	if r.Body == nil {
 		r.Body = http.NoBody
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, webhookMaxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			webhookWriteError(w, Errorf(ErrPayloadTooLarge, "body", "webhook body is larger than %d bytes", webhookMaxBody).Wrap(err))
+			WriteError(w, r, Errorf(ErrPayloadTooLarge, "body", "webhook body is larger than %d bytes", MaxBodyBytes).Wrap(err))
 		} else {
-			webhookWriteError(w, Errorf(ErrInvalidRequest, "body", "cannot read webhook body").Wrap(err))
+			WriteError(w, r, Errorf(ErrInvalidRequest, "body", "cannot read webhook body").Wrap(err))
 		}
 		return
 	}
@@ -212,17 +209,17 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case 1:
 		header = v[0]
 	default:
-		webhookWriteError(w, webhookMalformed("%s header is repeated", SignatureHeader))
+		WriteError(w, r, webhookMalformed("%s header is repeated", SignatureHeader))
 		return
 	}
 	if _, err := VerifyWebhook(header, body, h.clock.Now(), h.tolerance, h.secrets...); err != nil {
-		webhookWriteError(w, webhookAsError(err))
+		WriteError(w, r, webhookAsError(err))
 		return
 	}
 
 	ev, err := webhookDecodeEvent(body)
 	if err != nil {
-		webhookWriteError(w, webhookAsError(err))
+		WriteError(w, r, webhookAsError(err))
 		return
 	}
 
@@ -230,19 +227,19 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	retain := 2 * h.tolerance
 	state, err := h.store.Claim(ctx, ev.ID, h.clock.Now(), retain)
 	if err != nil {
-		webhookWriteError(w, Errorf(ErrUnavailable, "", "webhook replay store unavailable; retry later").Wrap(err))
+		WriteError(w, r, Errorf(ErrUnavailable, "", "webhook replay store unavailable; retry later").Wrap(err))
 		return
 	}
 	switch state {
 	case WebhookClaimNew:
 	case WebhookClaimDone:
-		webhookWriteJSON(w, http.StatusOK, webhookAck{Received: true, Duplicate: true})
+		WriteJSON(w, http.StatusOK, webhookAck{Received: true, Duplicate: true})
 		return
 	case WebhookClaimInFlight:
-		webhookWriteError(w, Errorf(ErrConflict, "id", "event %s is already being processed; retry later", ev.ID))
+		WriteError(w, r, Errorf(ErrConflict, "id", "event %s is already being processed; retry later", ev.ID))
 		return
 	default:
-		webhookWriteError(w, Errorf(ErrInternal, "", "webhook replay store returned an unknown state"))
+		WriteError(w, r, Errorf(ErrInternal, "", "webhook replay store returned an unknown state"))
 		return
 	}
 
@@ -259,14 +256,14 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Release before answering, so that a redelivery prompted by the
 		// 500 finds the ID free.
 		_ = h.store.Release(context.WithoutCancel(ctx), ev.ID)
-		webhookWriteError(w, Errorf(ErrInternal, "", "processing event %s failed; redeliver later", ev.ID).Wrap(err))
+		WriteError(w, r, Errorf(ErrInternal, "", "processing event %s failed; redeliver later", ev.ID).Wrap(err))
 		return
 	}
 	settled = true
 	// A failure to record completion leaves the claim in flight until it
 	// expires; the event was processed, so it is still acknowledged.
 	_ = h.store.Complete(context.WithoutCancel(ctx), ev.ID, h.clock.Now(), retain)
-	webhookWriteJSON(w, http.StatusOK, webhookAck{Received: true})
+	WriteJSON(w, http.StatusOK, webhookAck{Received: true})
 }
 
 type webhookAck struct {
@@ -297,21 +294,6 @@ func webhookAsError(err error) *Error {
 		return pe
 	}
 	return ErrInternal.Wrap(err)
-}
-
-func webhookWriteError(w http.ResponseWriter, e *Error) { WriteError(w, nil, e) }
-
-func webhookWriteJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status = http.StatusInternalServerError
-		b = []byte(`{"error":{"code":"internal_error","message":"internal error"}}`)
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
 }
 
 // webhookMemoryStore is the default WebhookReplayStore: a map of IDs plus a

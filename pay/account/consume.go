@@ -72,7 +72,7 @@ func (p *Platform) Consume(ctx context.Context, r ConsumeRequest) (Transaction, 
 		return Transaction{}, pay.Errorf(pay.ErrInvalidRequest, "amount.currency", "wallet holds %s, not %s", w.Currency, r.Amount.Currency)
 	}
 	merchant := merchantAccount(r.MerchantID, w.Currency)
-	if err := p.ensureAccounts(ctx, ledger.Account{ID: merchant, Currency: w.Currency}); err != nil {
+	if err := p.ledger.CreateAccounts(ctx, ledger.Account{ID: merchant, Currency: w.Currency}); err != nil {
 		return Transaction{}, err
 	}
 	t := Transaction{

@@ -21,7 +21,7 @@ func (p *Platform) CreateCustomer(ctx context.Context, name, phone string) (Cust
 		return Customer{}, pay.Errorf(pay.ErrInvalidRequest, "phone", "phone must be E.164, e.g. +8613800138000")
 	}
 	c := Customer{ID: pay.NewID(PrefixCustomer), Name: name, Phone: phone, CreatedAt: p.clock.Now().UTC()}
-	if err := p.ensureAccounts(ctx,
+	if err := p.ledger.CreateAccounts(ctx,
 		ledger.Account{ID: pointsIssuedAccount, Currency: PointsUnit},
 		ledger.Account{ID: pointsAccount(c.ID), Currency: PointsUnit, Flags: ledger.DebitsMustNotExceedCredits},
 	); err != nil {
@@ -51,7 +51,7 @@ func (p *Platform) OpenWallet(ctx context.Context, customerID, currency string) 
 		return Wallet{}, err
 	}
 	w := Wallet{ID: pay.NewID(PrefixWallet), CustomerID: customerID, Currency: currency, CreatedAt: p.clock.Now().UTC()}
-	if err := p.ensureAccounts(ctx, ledger.Account{ID: w.ID, Currency: currency, Flags: ledger.DebitsMustNotExceedCredits}); err != nil {
+	if err := p.ledger.CreateAccounts(ctx, ledger.Account{ID: w.ID, Currency: currency, Flags: ledger.DebitsMustNotExceedCredits}); err != nil {
 		return Wallet{}, err
 	}
 	if err := p.store.CreateWallet(ctx, w); err != nil {

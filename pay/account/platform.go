@@ -1,7 +1,6 @@
 package account
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"unicode/utf8"
@@ -25,7 +24,7 @@ const (
 type Platform struct {
 	ledger      *ledger.Ledger
 	store       Store
-	clock       clock.Clock
+	clock       pay.Clock
 	rules       map[string]PointsRule
 	credentials CredentialResolver
 }
@@ -57,7 +56,7 @@ func WithStore(s Store) Option {
 }
 
 // WithClock sets the clock stamped on records (default: the system clock).
-func WithClock(c clock.Clock) Option {
+func WithClock(c pay.Clock) Option {
 	return func(p *Platform) error {
 		if c == nil {
 			return errors.New("account: nil clock")
@@ -131,11 +130,6 @@ const (
 	pointsIssuedAccount   = "points:issued"
 	pointsRedeemedAccount = "points:redeemed"
 )
-
-// ensureAccounts creates ledger accounts idempotently.
-func (p *Platform) ensureAccounts(ctx context.Context, accts ...ledger.Account) error {
-	return p.ledger.CreateAccounts(ctx, accts...)
-}
 
 // checkText validates a free-text field.
 func checkText(param, s string, required bool, max int) error {

@@ -37,7 +37,7 @@ func (p *Platform) RedeemPoints(ctx context.Context, customerID string, r Redeem
 	if _, err := p.Customer(ctx, customerID); err != nil {
 		return Transaction{}, err
 	}
-	if err := p.ensureAccounts(ctx, ledger.Account{ID: pointsRedeemedAccount, Currency: PointsUnit}); err != nil {
+	if err := p.ledger.CreateAccounts(ctx, ledger.Account{ID: pointsRedeemedAccount, Currency: PointsUnit}); err != nil {
 		return Transaction{}, err
 	}
 	t := Transaction{

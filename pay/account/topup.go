@@ -56,7 +56,7 @@ func (p *Platform) TopUp(ctx context.Context, r TopUpRequest) (Transaction, erro
 		return Transaction{}, pay.Errorf(pay.ErrInvalidRequest, "amount.currency", "wallet holds %s, not %s", w.Currency, r.Amount.Currency)
 	}
 	src := topUpSourceAccount(r.Source, w.Currency)
-	if err := p.ensureAccounts(ctx, ledger.Account{ID: src, Currency: w.Currency}); err != nil {
+	if err := p.ledger.CreateAccounts(ctx, ledger.Account{ID: src, Currency: w.Currency}); err != nil {
 		return Transaction{}, err
 	}
 	t := Transaction{

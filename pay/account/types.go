@@ -89,20 +89,23 @@ const (
 // Transaction is the record of one completed movement of value, kept for
 // statements and receipts. Its ledger transfers carry its ID.
 type Transaction struct {
-	ID          string          `json:"id"`
-	Kind        TransactionKind `json:"kind"`
-	CustomerID  string          `json:"customer_id"`
-	WalletID    string          `json:"wallet_id,omitempty"`
-	MerchantID  string          `json:"merchant_id,omitempty"`
-	BillID      string          `json:"bill_id,omitempty"`
-	Amount      pay.Money       `json:"amount,omitzero"`
-	Points      int64           `json:"points"` // earned (consumption) or redeemed (redemption)
-	Source      TopUpSource     `json:"source,omitempty"`
-	TerminalID  string          `json:"terminal_id,omitempty"`
-	Reference   string          `json:"reference,omitempty"`
-	CreatedAt   time.Time       `json:"created_at"`
-	WalletAfter *pay.Money      `json:"wallet_after,omitempty"`
-	PointsAfter *int64          `json:"points_after,omitempty"`
+	ID         string          `json:"id"`
+	Kind       TransactionKind `json:"kind"`
+	CustomerID string          `json:"customer_id"`
+	WalletID   string          `json:"wallet_id,omitempty"`
+	MerchantID string          `json:"merchant_id,omitempty"`
+	BillID     string          `json:"bill_id,omitempty"`
+	Amount     pay.Money       `json:"amount,omitzero"`
+	Points     int64           `json:"points"` // earned (consumption) or redeemed (redemption)
+	Source     TopUpSource     `json:"source,omitempty"`
+	TerminalID string          `json:"terminal_id,omitempty"`
+	Reference  string          `json:"reference,omitempty"`
+	CreatedAt  time.Time       `json:"created_at"`
+	// WalletAfter and PointsAfter are the balances read right after the
+	// movement committed, for receipts; when other movements on the same
+	// wallet run concurrently they may already include those.
+	WalletAfter *pay.Money `json:"wallet_after,omitempty"`
+	PointsAfter *int64     `json:"points_after,omitempty"`
 }
 
 // Points is a customer's points balance.

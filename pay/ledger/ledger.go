@@ -15,7 +15,7 @@ import (
 // documentation). Safe for concurrent use.
 type Ledger struct {
 	store   Store
-	clock   clock.Clock
+	clock   pay.Clock
 	batches sync.Pool // of *batch, so that committing a transfer allocates nothing
 }
 
@@ -36,7 +36,7 @@ func WithStore(s Store) Option {
 // WithClock makes the Ledger take transfer timestamps and decide pending
 // expiry by c instead of the wall clock; tests pass a *clock.Fake. A nil c is
 // an error.
-func WithClock(c clock.Clock) Option {
+func WithClock(c pay.Clock) Option {
 	return func(l *Ledger) error {
 		if c == nil {
 			return pay.Errorf(pay.ErrInvalidRequest, "clock", "ledger clock is nil")

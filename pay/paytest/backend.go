@@ -29,7 +29,7 @@ type Backend struct {
 	Platform *account.Platform
 	Ledger   *ledger.Ledger
 
-	clock   clock.Clock
+	clock   pay.Clock
 	fake    *clock.Fake
 	log     *slog.Logger
 	handler http.Handler
@@ -37,7 +37,7 @@ type Backend struct {
 
 type config struct {
 	keys  Keys
-	clock clock.Clock
+	clock pay.Clock
 	rules []account.PointsRule
 	log   *slog.Logger
 }
@@ -163,9 +163,7 @@ func (b *Backend) compose() http.Handler {
 	for _, rt := range b.Routes() {
 		mux.Handle(rt.Pattern(), keys.authenticate(rt.Access, idem.middleware(rt)))
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		pay.WriteError(w, r, pay.Errorf(pay.ErrNotFound, "", "no route %s %s", r.Method, r.URL.Path))
-	})
+	mux.HandleFunc("/", pay.NoRoute)
 	return withRequestID(b.log, mux)
 }
 

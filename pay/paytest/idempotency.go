@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/paykit-go/paykit/internal/clock"
 	"github.com/paykit-go/paykit/pay"
 )
 
@@ -36,13 +35,13 @@ type idemEntry struct {
 // arrives while the first is still running waits for it. Responses with
 // status 429 or 5xx are not stored, so a retry runs the request again.
 type idemStore struct {
-	clock   clock.Clock
+	clock   pay.Clock
 	mu      sync.Mutex
 	entries map[[32]byte]*idemEntry
 	swept   time.Time
 }
 
-func newIdemStore(c clock.Clock) *idemStore {
+func newIdemStore(c pay.Clock) *idemStore {
 	return &idemStore{clock: c, entries: map[[32]byte]*idemEntry{}}
 }
 
