@@ -273,7 +273,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 		}
 		delay := r.retryAfter
 		if delay < 0 {
-			delay = c.retry.backoff(attempt - 1)
+			delay = c.retry.Backoff(attempt - 1)
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
 			if call.debug {

@@ -68,9 +68,9 @@ func (p RetryPolicy) backoffCap(retry int) time.Duration {
 	return min(d, p.MaxDelay)
 }
 
-// backoff returns the full-jitter delay before retry number retry (from 0):
+// Backoff returns the full-jitter delay before retry number retry (from 0):
 // uniformly random in [0, backoffCap(retry)].
-func (p RetryPolicy) backoff(retry int) time.Duration {
+func (p RetryPolicy) Backoff(retry int) time.Duration {
 	c := p.backoffCap(retry)
 	if c <= 0 {
 		return 0

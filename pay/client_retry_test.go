@@ -82,21 +82,21 @@ func TestBackoffFullJitter(t *testing.T) {
 		distinct := map[time.Duration]bool{}
 		var low, high bool
 		for range 2000 {
-			d := p.backoff(retry)
+			d := p.Backoff(retry)
 			if d < 0 || d > limit || d > p.MaxDelay {
-				t.Fatalf("backoff(%d) = %v, want within [0, %v]", retry, d, limit)
+				t.Fatalf("Backoff(%d) = %v, want within [0, %v]", retry, d, limit)
 			}
 			distinct[d] = true
 			low = low || d < limit/4
 			high = high || d > limit*3/4
 		}
 		if len(distinct) < 100 || !low || !high {
-			t.Errorf("backoff(%d) over 2000 draws: %d distinct, low %v, high %v; want spread over [0, %v]", retry, len(distinct), low, high, limit)
+			t.Errorf("Backoff(%d) over 2000 draws: %d distinct, low %v, high %v; want spread over [0, %v]", retry, len(distinct), low, high, limit)
 		}
 	}
 	tiny := RetryPolicy{MaxAttempts: 2, BaseDelay: 1, MaxDelay: 1}
 	for range 100 {
-		if d := tiny.backoff(0); d < 0 || d > 1 {
+		if d := tiny.Backoff(0); d < 0 || d > 1 {
 			t.Fatalf("tiny backoff = %v", d)
 		}
 	}

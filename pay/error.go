@@ -36,6 +36,7 @@ var (
 	ErrConflict            = &Error{Code: "conflict", Message: "conflicts with the current state", HTTPStatus: http.StatusConflict}
 	ErrIdempotencyConflict = &Error{Code: "idempotency_conflict", Message: "idempotency key reused with a different request", HTTPStatus: http.StatusConflict}
 	ErrInsufficientFunds   = &Error{Code: "insufficient_funds", Message: "insufficient funds", HTTPStatus: http.StatusPaymentRequired}
+	ErrDeclined            = &Error{Code: "payment_declined", Message: "the payment was declined", HTTPStatus: http.StatusPaymentRequired}
 	ErrPayloadTooLarge     = &Error{Code: "payload_too_large", Message: "request body too large", HTTPStatus: http.StatusRequestEntityTooLarge}
 	ErrRateLimited         = &Error{Code: "rate_limited", Message: "too many requests", HTTPStatus: http.StatusTooManyRequests}
 	ErrInternal            = &Error{Code: "internal_error", Message: "internal error", HTTPStatus: http.StatusInternalServerError}
