@@ -41,20 +41,21 @@ func (s Scenario) Valid() bool { return slices.Contains(Scenarios, s) }
 // only channels that can serve the scenario at hand.
 type Capabilities struct {
 	// Scenarios the channel can create charges for.
-	Scenarios []Scenario
+	Scenarios []Scenario `json:"scenarios"`
 	// Currencies the channel accepts (ISO 4217). Empty means any.
-	Currencies []string
+	Currencies []string `json:"currencies,omitempty"`
 	// Refunds reports whether charges can be refunded through the channel.
-	Refunds bool
+	Refunds bool `json:"refunds"`
 	// PartialRefunds reports whether a refund may be less than the charge.
-	PartialRefunds bool
+	PartialRefunds bool `json:"partial_refunds"`
 	// Agreements reports whether the channel implements [AgreementChannel].
-	Agreements bool
+	Agreements bool `json:"agreements"`
 }
 
-// Supports reports whether the channel can charge in scenario s and currency cur.
+// Supports reports whether the channel can charge in scenario s and
+// currency cur; an empty cur checks the scenario only.
 func (c Capabilities) Supports(s Scenario, cur string) bool {
-	return slices.Contains(c.Scenarios, s) && (len(c.Currencies) == 0 || slices.Contains(c.Currencies, cur))
+	return slices.Contains(c.Scenarios, s) && (cur == "" || len(c.Currencies) == 0 || slices.Contains(c.Currencies, cur))
 }
 
 // Channel is one third-party payment channel speaking its provider's wire

@@ -38,21 +38,24 @@ var (
 	ErrUnknownChannel = errors.New("channel_unknown")
 )
 
-// kinds maps each sentinel to the pay error kind (code and HTTP status) it
-// is served with.
-var kinds = map[error]*pay.Error{
-	ErrUnavailable:    pay.ErrUnavailable,
-	ErrOutcomeUnknown: pay.ErrUnavailable,
-	ErrDeclined:       pay.ErrDeclined,
-	ErrBadSignature:   pay.ErrUnauthorized,
-	ErrStale:          pay.ErrUnauthorized,
-	ErrMalformed:      pay.ErrInvalidRequest,
-	ErrUnsupported:    pay.ErrInvalidRequest,
-	ErrDuplicate:      pay.ErrConflict,
-	ErrUnknownCharge:  pay.ErrNotFound,
-	ErrAmountMismatch: pay.ErrInvalidRequest,
-	ErrDisabled:       pay.ErrForbidden,
-	ErrUnknownChannel: pay.ErrNotFound,
+// kinds pairs each sentinel with the pay error kind (code and HTTP status)
+// it is served with.
+var kinds = []struct {
+	sentinel error
+	kind     *pay.Error
+}{
+	{ErrUnavailable, pay.ErrUnavailable},
+	{ErrOutcomeUnknown, pay.ErrUnavailable},
+	{ErrDeclined, pay.ErrDeclined},
+	{ErrBadSignature, pay.ErrUnauthorized},
+	{ErrStale, pay.ErrUnauthorized},
+	{ErrMalformed, pay.ErrInvalidRequest},
+	{ErrUnsupported, pay.ErrInvalidRequest},
+	{ErrDuplicate, pay.ErrConflict},
+	{ErrUnknownCharge, pay.ErrNotFound},
+	{ErrAmountMismatch, pay.ErrInvalidRequest},
+	{ErrDisabled, pay.ErrForbidden},
+	{ErrUnknownChannel, pay.ErrNotFound},
 }
 
 // Errorf returns a *pay.Error of the kind that goes with sentinel (one of
@@ -60,9 +63,21 @@ var kinds = map[error]*pay.Error{
 // use it so every channel error has the same shape. The message must not
 // contain secrets, keys or account numbers.
 func Errorf(sentinel error, param, format string, args ...any) *pay.Error {
-	kind, ok := kinds[sentinel]
-	if !ok {
-		kind = pay.ErrInternal
+	kind := pay.ErrInternal
+	for _, k := range kinds {
+		if k.sentinel == sentinel {
+			kind = k.kind
+		}
 	}
 	return pay.Errorf(kind, param, format, args...).Wrap(sentinel)
+}
+
+// sentinelOf is the first of this package's sentinels err matches, or nil.
+func sentinelOf(err error) error {
+	for _, k := range kinds {
+		if errors.Is(err, k.sentinel) {
+			return k.sentinel
+		}
+	}
+	return nil
 }

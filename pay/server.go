@@ -28,6 +28,10 @@ const (
 	AccessMerchant
 	// AccessAdmin routes may be called only by operator keys.
 	AccessAdmin
+	// AccessPublic routes take no API key: third parties call them and the
+	// route authenticates the caller itself (a payment provider's callback
+	// verifies the provider's signature).
+	AccessPublic
 )
 
 // String names the access level as the backend's docs do.
@@ -39,6 +43,8 @@ func (a Access) String() string {
 		return "merchant"
 	case AccessAdmin:
 		return "admin"
+	case AccessPublic:
+		return "public"
 	}
 	return "unknown"
 }
@@ -173,4 +179,35 @@ func PathID(r *http.Request, name, prefix string) (string, error) {
 		return "", Errorf(ErrNotFound, name, "no such %s", name)
 	}
 	return id, nil
+}
+
+// List is the envelope of every list response: {"data": [...]}.
+type List[T any] struct {
+	Data []T `json:"data"`
+}
+
+// Reply adapts an engine call's (value, error) result for a Route's Handle:
+// it writes the value as JSON with status, or returns the error for the
+// route to answer. Use: return pay.Reply(w, 200)(engine.Get(ctx, id)).
+func Reply(w http.ResponseWriter, status int) func(any, error) error {
+	return func(v any, err error) error {
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, status, v)
+		return nil
+	}
+}
+
+// ReplyList is Reply for list results, written as a List envelope.
+func ReplyList(w http.ResponseWriter) func(any, error) error {
+	return func(v any, err error) error {
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, struct {
+			Data any `json:"data"`
+		}{v})
+		return nil
+	}
 }

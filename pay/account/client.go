@@ -39,7 +39,7 @@ func (c *Client) OpenWallet(ctx context.Context, customerID, currency string, op
 
 // Wallets lists the customer's wallets.
 func (c *Client) Wallets(ctx context.Context, customerID string) ([]Wallet, error) {
-	var out List[Wallet]
+	var out pay.List[Wallet]
 	return out.Data, c.pc.Get(ctx, "/v1/customers/"+esc(customerID)+"/wallets", &out)
 }
 
@@ -51,7 +51,7 @@ func (c *Client) Wallet(ctx context.Context, id string) (Wallet, error) {
 
 // Transactions lists a wallet's transactions, oldest first.
 func (c *Client) Transactions(ctx context.Context, walletID string) ([]Transaction, error) {
-	var out List[Transaction]
+	var out pay.List[Transaction]
 	return out.Data, c.pc.Get(ctx, "/v1/wallets/"+esc(walletID)+"/transactions", &out)
 }
 
@@ -105,7 +105,7 @@ func (c *Client) Bill(ctx context.Context, id string) (Bill, error) {
 
 // Bills lists a customer's bills; status "" for all, BillOutstanding for arrears.
 func (c *Client) Bills(ctx context.Context, customerID string, status BillStatus) ([]Bill, error) {
-	var out List[Bill]
+	var out pay.List[Bill]
 	path := "/v1/customers/" + esc(customerID) + "/bills"
 	if status != "" {
 		path += "?status=" + url.QueryEscape(string(status))

@@ -25,10 +25,6 @@ type (
 	PayBillRequest struct {
 		WalletID string `json:"wallet_id"`
 	}
-	// List is the envelope of every list response.
-	List[T any] struct {
-		Data []T `json:"data"`
-	}
 )
 
 // Routes is the HTTP contract of the account platform.
@@ -39,80 +35,80 @@ func Routes(p *Platform) []pay.Route {
 			if err := pay.DecodeJSON(w, r, &in); err != nil {
 				return err
 			}
-			return reply(w, http.StatusCreated)(p.CreateCustomer(r.Context(), in.Name, in.Phone))
+			return pay.Reply(w, http.StatusCreated)(p.CreateCustomer(r.Context(), in.Name, in.Phone))
 		}},
 		{Method: "GET", Path: "/v1/customers/{id}", Access: pay.AccessMerchant, Handle: func(w http.ResponseWriter, r *http.Request) error {
-			return reply(w, http.StatusOK)(p.Customer(r.Context(), r.PathValue("id")))
+			return pay.Reply(w, http.StatusOK)(p.Customer(r.Context(), r.PathValue("id")))
 		}},
 		{Method: "POST", Path: "/v1/customers/{id}/wallets", Access: pay.AccessMerchant, Handle: func(w http.ResponseWriter, r *http.Request) error {
 			var in OpenWalletRequest
 			if err := pay.DecodeJSON(w, r, &in); err != nil {
 				return err
 			}
-			return reply(w, http.StatusCreated)(p.OpenWallet(r.Context(), r.PathValue("id"), in.Currency))
+			return pay.Reply(w, http.StatusCreated)(p.OpenWallet(r.Context(), r.PathValue("id"), in.Currency))
 		}},
 		{Method: "GET", Path: "/v1/customers/{id}/wallets", Access: pay.AccessMerchant, Handle: func(w http.ResponseWriter, r *http.Request) error {
-			return replyList(w)(p.Wallets(r.Context(), r.PathValue("id")))
+			return pay.ReplyList(w)(p.Wallets(r.Context(), r.PathValue("id")))
 		}},
 		{Method: "GET", Path: "/v1/wallets/{id}", Access: pay.AccessDevice, Handle: func(w http.ResponseWriter, r *http.Request) error {
-			return reply(w, http.StatusOK)(p.Wallet(r.Context(), r.PathValue("id")))
+			return pay.Reply(w, http.StatusOK)(p.Wallet(r.Context(), r.PathValue("id")))
 		}},
 		{Method: "GET", Path: "/v1/wallets/{id}/transactions", Access: pay.AccessDevice, Handle: func(w http.ResponseWriter, r *http.Request) error {
-			return replyList(w)(p.Transactions(r.Context(), r.PathValue("id")))
+			return pay.ReplyList(w)(p.Transactions(r.Context(), r.PathValue("id")))
 		}},
 		{Method: "POST", Path: "/v1/merchants", Access: pay.AccessAdmin, Handle: func(w http.ResponseWriter, r *http.Request) error {
 			var in CreateMerchantRequest
 			if err := pay.DecodeJSON(w, r, &in); err != nil {
 				return err
 			}
-			return reply(w, http.StatusCreated)(p.CreateMerchant(r.Context(), in.Name))
+			return pay.Reply(w, http.StatusCreated)(p.CreateMerchant(r.Context(), in.Name))
 		}},
 		{Method: "GET", Path: "/v1/merchants/{id}/balances/{currency}", Access: pay.AccessMerchant, Handle: func(w http.ResponseWriter, r *http.Request) error {
-			return reply(w, http.StatusOK)(p.MerchantBalance(r.Context(), r.PathValue("id"), r.PathValue("currency")))
+			return pay.Reply(w, http.StatusOK)(p.MerchantBalance(r.Context(), r.PathValue("id"), r.PathValue("currency")))
 		}},
 		{Method: "POST", Path: "/v1/topups", Access: pay.AccessDevice, Handle: func(w http.ResponseWriter, r *http.Request) error {
 			var in TopUpRequest
 			if err := pay.DecodeJSON(w, r, &in); err != nil {
 				return err
 			}
-			return reply(w, http.StatusCreated)(p.TopUp(r.Context(), in))
+			return pay.Reply(w, http.StatusCreated)(p.TopUp(r.Context(), in))
 		}},
 		{Method: "POST", Path: "/v1/consumptions", Access: pay.AccessDevice, Handle: func(w http.ResponseWriter, r *http.Request) error {
 			var in ConsumeRequest
 			if err := pay.DecodeJSON(w, r, &in); err != nil {
 				return err
 			}
-			return reply(w, http.StatusCreated)(p.Consume(r.Context(), in))
+			return pay.Reply(w, http.StatusCreated)(p.Consume(r.Context(), in))
 		}},
 		{Method: "GET", Path: "/v1/customers/{id}/points", Access: pay.AccessDevice, Handle: func(w http.ResponseWriter, r *http.Request) error {
-			return reply(w, http.StatusOK)(p.Points(r.Context(), r.PathValue("id")))
+			return pay.Reply(w, http.StatusOK)(p.Points(r.Context(), r.PathValue("id")))
 		}},
 		{Method: "POST", Path: "/v1/customers/{id}/points/redemptions", Access: pay.AccessDevice, Handle: func(w http.ResponseWriter, r *http.Request) error {
 			var in RedeemRequest
 			if err := pay.DecodeJSON(w, r, &in); err != nil {
 				return err
 			}
-			return reply(w, http.StatusCreated)(p.RedeemPoints(r.Context(), r.PathValue("id"), in))
+			return pay.Reply(w, http.StatusCreated)(p.RedeemPoints(r.Context(), r.PathValue("id"), in))
 		}},
 		{Method: "POST", Path: "/v1/bills", Access: pay.AccessMerchant, Handle: func(w http.ResponseWriter, r *http.Request) error {
 			var in CreateBillRequest
 			if err := pay.DecodeJSON(w, r, &in); err != nil {
 				return err
 			}
-			return reply(w, http.StatusCreated)(p.CreateBill(r.Context(), in))
+			return pay.Reply(w, http.StatusCreated)(p.CreateBill(r.Context(), in))
 		}},
 		{Method: "GET", Path: "/v1/bills/{id}", Access: pay.AccessDevice, Handle: func(w http.ResponseWriter, r *http.Request) error {
-			return reply(w, http.StatusOK)(p.Bill(r.Context(), r.PathValue("id")))
+			return pay.Reply(w, http.StatusOK)(p.Bill(r.Context(), r.PathValue("id")))
 		}},
 		{Method: "GET", Path: "/v1/customers/{id}/bills", Access: pay.AccessDevice, Handle: func(w http.ResponseWriter, r *http.Request) error {
-			return replyList(w)(p.Bills(r.Context(), r.PathValue("id"), BillStatus(r.URL.Query().Get("status"))))
+			return pay.ReplyList(w)(p.Bills(r.Context(), r.PathValue("id"), BillStatus(r.URL.Query().Get("status"))))
 		}},
 		{Method: "POST", Path: "/v1/bills/{id}/pay", Access: pay.AccessDevice, Handle: func(w http.ResponseWriter, r *http.Request) error {
 			var in PayBillRequest
 			if err := pay.DecodeJSON(w, r, &in); err != nil {
 				return err
 			}
-			return reply(w, http.StatusOK)(p.PayBill(r.Context(), r.PathValue("id"), in.WalletID))
+			return pay.Reply(w, http.StatusOK)(p.PayBill(r.Context(), r.PathValue("id"), in.WalletID))
 		}},
 	}
 }
@@ -120,27 +116,3 @@ func Routes(p *Platform) []pay.Route {
 // Handler serves the account platform's routes without authentication; the
 // reference backend (pay/paytest) mounts Routes behind its middleware.
 func Handler(p *Platform) http.Handler { return pay.NewMux(Routes(p)) }
-
-// reply writes an engine result: the value with status, or the error.
-func reply(w http.ResponseWriter, status int) func(any, error) error {
-	return func(v any, err error) error {
-		if err != nil {
-			return err
-		}
-		pay.WriteJSON(w, status, v)
-		return nil
-	}
-}
-
-// replyList writes a list result as {"data": [...]}.
-func replyList(w http.ResponseWriter) func(any, error) error {
-	return func(v any, err error) error {
-		if err != nil {
-			return err
-		}
-		pay.WriteJSON(w, http.StatusOK, struct {
-			Data any `json:"data"`
-		}{v})
-		return nil
-	}
-}
