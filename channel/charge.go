@@ -21,7 +21,9 @@ type ChargeRequest struct {
 	Description string
 	// AuthCode is the payer's code scanned by the merchant (ScenarioScanned).
 	AuthCode string
-	// AgreementID names the standing agreement to debit (ScenarioAgreement).
+	// AgreementID is the provider's number of the standing agreement to
+	// debit (Agreement.ProviderID: a WeChat contract_id, an Alipay
+	// agreement_no, a Stripe PaymentMethod), for ScenarioAgreement.
 	AgreementID string
 	// Payer identifies the payer at the provider where the scenario needs it
 	// (a WeChat openid for JSAPI, a Stripe customer ID). Optional.
@@ -95,6 +97,9 @@ type RefundRequest struct {
 	ChargeAmount pay.Money
 	// Reason is a short reason recorded with the provider.
 	Reason string
+	// NotifyURL overrides where the provider posts the refund's callback
+	// (for providers that take one per refund).
+	NotifyURL string
 }
 
 // RefundStatus is the state of a refund.

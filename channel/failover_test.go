@@ -44,7 +44,9 @@ func TestNoFailoverOnceTheChannelMayHaveAccepted(t *testing.T) {
 		t.Fatalf("payment %s on %s, ali charged %d times; want pending on wx, ali untouched", p.Status, p.Channel, ali.createCount())
 	}
 	// Reconciliation learns the truth from the channel.
-	wx.set(func(f *fakeChannel) { f.query = channel.Charge{ProviderID: "wx1", Status: channel.StatusSucceeded, Amount: p.Amount} })
+	wx.set(func(f *fakeChannel) {
+		f.query = channel.Charge{ProviderID: "wx1", Status: channel.StatusSucceeded, Amount: p.Amount}
+	})
 	got, err := e.agg.SyncPayment(context.Background(), p.ID)
 	if err != nil || got.Status != channel.StatusSucceeded || got.ProviderID != "wx1" {
 		t.Fatalf("SyncPayment = %+v, %v", got, err)

@@ -95,9 +95,12 @@ func (w *waiters) wake(id string) {
 // result the moment the callback lands instead of polling.
 func (a *Aggregator) WaitPayment(ctx context.Context, id string) (Payment, error) {
 	for {
-		ch := a.waiters.wait(id)
 		p, err := a.store.Payment(ctx, id)
 		if err != nil || p.Status != StatusPending {
+			return p, err
+		}
+		ch := a.waiters.wait(id) // registered before the re-read, so no change is missed
+		if p, err = a.store.Payment(ctx, id); err != nil || p.Status != StatusPending {
 			return p, err
 		}
 		select {

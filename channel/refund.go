@@ -64,7 +64,7 @@ func (a *Aggregator) Refund(ctx context.Context, paymentID string, r RefundParam
 	}
 	res, rerr := ch.Refund(ctx, RefundRequest{
 		RefundID: rec.ID, ChargeID: p.ID, ProviderChargeID: p.ProviderID,
-		Amount: r.Amount, ChargeAmount: p.Amount, Reason: r.Reason,
+		Amount: r.Amount, ChargeAmount: p.Amount, Reason: r.Reason, NotifyURL: a.callbackURL(p.Channel),
 	})
 	switch {
 	case rerr == nil && res.Status != RefundPending:

@@ -68,7 +68,9 @@ func TestRefundRules(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	wx.set(func(f *fakeChannel) { f.refundErr = channel.Errorf(channel.ErrDeclined, "", "not enough merchant balance") })
+	wx.set(func(f *fakeChannel) {
+		f.refundErr = channel.Errorf(channel.ErrDeclined, "", "not enough merchant balance")
+	})
 	if _, err := e.agg.Refund(ctx, p.ID, channel.RefundParams{Amount: cny(500)}); !errors.Is(err, channel.ErrDeclined) {
 		t.Errorf("declined refund: %v", err)
 	}

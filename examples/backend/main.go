@@ -49,12 +49,23 @@ Try:
        %s/v1/consumptions
   curl -s -H "Authorization: Bearer %s" -d '{"wallet_id":"%s"}' %s/v1/bills/%s/pay
 
+Channel payments (sandbox providers served at /sandbox/<name>/, callbacks to /v1/callbacks/<name>):
+  curl -s -H "Authorization: Bearer %s" "%s/v1/channels?user_id=%s&scenario=web&currency=CNY"
+  curl -s -H "Authorization: Bearer %s" \
+       -d '{"merchant_id":"%s","user_id":"%s","channel":"sandbox-a","scenario":"web","amount":{"amount":6800,"currency":"CNY"}}' \
+       %s/v1/payments
+  then open the payment's action.redirect_url in a browser and press Pay (or curl -X POST that URL), and
+  curl -s -H "Authorization: Bearer %s" "%s/v1/payments/<payment id>?wait=30"
+
 Ctrl-C stops it.
 `, srv.URL, srv.Keys.Merchant, srv.Keys.Device, srv.Keys.Admin,
 		demo.MerchantID, demo.BillerID, demo.CustomerID, demo.WalletID, demo.BillID,
 		srv.Keys.Device, srv.URL, demo.WalletID,
 		srv.Keys.Device, demo.WalletID, demo.MerchantID, srv.URL,
-		srv.Keys.Device, demo.WalletID, srv.URL, demo.BillID)
+		srv.Keys.Device, demo.WalletID, srv.URL, demo.BillID,
+		srv.Keys.Device, srv.URL, demo.CustomerID,
+		srv.Keys.Device, demo.MerchantID, demo.CustomerID, srv.URL,
+		srv.Keys.Device, srv.URL)
 
 	stop, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()

@@ -27,6 +27,7 @@ func main() {
 		run  func(context.Context, *paytest.Server) error
 	}{
 		{"Account platform: top-up, consumption with points, a bill paid and cleared", flows.Account},
+		{"Channel aggregation: two channels enabled, the user picks one, signed callback, webhook, refund", flows.Channels},
 		{"Signed webhooks: delivered once, replay ignored, forgery and stale capture refused", func(ctx context.Context, _ *paytest.Server) error { return flows.Webhooks(ctx) }},
 	} {
 		fmt.Printf("\n=== %s\n", f.name)

@@ -87,7 +87,7 @@ func (p *Platform) PayBill(ctx context.Context, billID, walletID string) (Bill, 
 		if w.Currency != b.Amount.Currency {
 			return pay.Errorf(pay.ErrInvalidRequest, "wallet_id", "wallet holds %s; the bill is in %s", w.Currency, b.Amount.Currency)
 		}
-		merchant := merchantAccount(b.MerchantID, w.Currency)
+		merchant := MerchantLedgerAccount(b.MerchantID, w.Currency)
 		if err := p.ledger.CreateAccounts(ctx, ledger.Account{ID: merchant, Currency: w.Currency}); err != nil {
 			return err
 		}

@@ -71,7 +71,7 @@ func (p *Platform) Consume(ctx context.Context, r ConsumeRequest) (Transaction, 
 	if w.Currency != r.Amount.Currency {
 		return Transaction{}, pay.Errorf(pay.ErrInvalidRequest, "amount.currency", "wallet holds %s, not %s", w.Currency, r.Amount.Currency)
 	}
-	merchant := merchantAccount(r.MerchantID, w.Currency)
+	merchant := MerchantLedgerAccount(r.MerchantID, w.Currency)
 	if err := p.ledger.CreateAccounts(ctx, ledger.Account{ID: merchant, Currency: w.Currency}); err != nil {
 		return Transaction{}, err
 	}

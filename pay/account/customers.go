@@ -128,7 +128,7 @@ func (p *Platform) MerchantBalance(ctx context.Context, merchantID, currency str
 	if _, err := pay.CurrencyExponent(currency); err != nil {
 		return pay.Money{}, err
 	}
-	a, err := p.ledger.LookupAccount(ctx, merchantAccount(merchantID, currency))
+	a, err := p.ledger.LookupAccount(ctx, MerchantLedgerAccount(merchantID, currency))
 	if err != nil {
 		if errors.Is(err, pay.ErrNotFound) {
 			return pay.Money{Currency: currency}, nil

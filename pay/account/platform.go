@@ -119,8 +119,12 @@ func (p *Platform) PointsRule(currency string) (PointsRule, bool) {
 
 // Ledger account names. Wallet accounts use the wallet ID itself.
 func pointsAccount(customerID string) string { return "points:" + customerID }
-func merchantAccount(merchantID, cur string) string {
-	return "merchant:" + merchantID + ":" + cur
+
+// MerchantLedgerAccount names the ledger account that holds a merchant's
+// income in a currency. Other engines sharing the ledger (the channel
+// aggregator) credit the same account, so MerchantBalance shows all income.
+func MerchantLedgerAccount(merchantID, currency string) string {
+	return "merchant:" + merchantID + ":" + currency
 }
 func topUpSourceAccount(src TopUpSource, cur string) string {
 	return "source:" + string(src) + ":" + cur

@@ -6,8 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/paykit-go/paykit/channel"
+	"github.com/paykit-go/paykit/channel/sandbox"
 	"github.com/paykit-go/paykit/internal/clock"
 	"github.com/paykit-go/paykit/pay"
 	"github.com/paykit-go/paykit/pay/account"
@@ -28,6 +31,13 @@ type Backend struct {
 	Keys     Keys
 	Platform *account.Platform
 	Ledger   *ledger.Ledger
+	// Channels is the channel aggregator, with the SandboxChannels registered.
+	Channels *channel.Aggregator
+	// Sandboxes are the simulated providers behind SandboxChannels, by
+	// name: tests play the payer and inject faults through them.
+	Sandboxes map[string]*sandbox.Provider
+	// Webhooks delivers signed merchant webhooks to registered endpoints.
+	Webhooks *pay.WebhookSender
 
 	clock   pay.Clock
 	fake    *clock.Fake
@@ -36,10 +46,25 @@ type Backend struct {
 }
 
 type config struct {
-	keys  Keys
-	clock pay.Clock
-	rules []account.PointsRule
-	log   *slog.Logger
+	keys      Keys
+	clock     pay.Clock
+	rules     []account.PointsRule
+	log       *slog.Logger
+	publicURL string
+}
+
+// WithPublicURL is the base URL the backend is reachable at (NewServer and
+// Listen set it). The sandbox channels call their providers there and the
+// providers post callbacks there, so a Backend served through Handler needs
+// it for channel payments to work.
+func WithPublicURL(u string) Option {
+	return func(c *config) error {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return errors.New("paytest: WithPublicURL needs an http or https URL")
+		}
+		c.publicURL = u
+		return nil
+	}
 }
 
 // Option configures a Backend or Server.
@@ -114,6 +139,9 @@ func New(opts ...Option) (*Backend, error) {
 	if c.rules == nil {
 		c.rules = DefaultPointsRules
 	}
+	if c.publicURL == "" {
+		c.publicURL = "http://paytest.invalid"
+	}
 	b := &Backend{Keys: c.keys, clock: c.clock, log: c.log}
 	b.fake, _ = c.clock.(*clock.Fake)
 	fill := func(s *string, role string) {
@@ -139,6 +167,9 @@ func New(opts ...Option) (*Backend, error) {
 	if b.Platform, err = account.New(popts...); err != nil {
 		return nil, err
 	}
+	if err := b.setupChannels(c); err != nil {
+		return nil, err
+	}
 	b.handler = b.compose()
 	return b, nil
 }
@@ -147,6 +178,8 @@ func New(opts ...Option) (*Backend, error) {
 // contract plus the backend's own admin routes.
 func (b *Backend) Routes() []pay.Route {
 	routes := account.Routes(b.Platform)
+	routes = append(routes, channel.Routes(b.Channels)...)
+	routes = append(routes, pay.WebhookRoutes(b.Webhooks)...)
 	return append(routes, b.adminRoutes()...)
 }
 
@@ -167,6 +200,7 @@ func (b *Backend) compose() http.Handler {
 		}
 		mux.Handle(rt.Pattern(), keys.authenticate(rt.Access, idem.middleware(rt)))
 	}
+	b.mountSandboxes(mux)
 	mux.HandleFunc("/", pay.NoRoute)
 	return withRequestID(b.log, mux)
 }

@@ -31,15 +31,17 @@ func NewServer(opts ...Option) (*Server, error) {
 
 // Listen starts a Backend on addr.
 func Listen(addr string, opts ...Option) (*Server, error) {
-	b, err := New(opts...)
-	if err != nil {
-		return nil, err
-	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Backend: b, URL: "http://" + ln.Addr().String(), ln: ln}
+	url := "http://" + ln.Addr().String()
+	b, err := New(append([]Option{WithPublicURL(url)}, opts...)...)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s := &Server{Backend: b, URL: url, ln: ln}
 	s.srv = &http.Server{Handler: b.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	mk := func(key string) (*pay.Client, error) { return pay.NewClient(s.URL, pay.WithAPIKey(key)) }
@@ -55,8 +57,10 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the server and closes its connections.
+// Close stops the server, closes its connections and stops the backend's
+// background work.
 func (s *Server) Close() {
+	defer s.Backend.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := s.srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {

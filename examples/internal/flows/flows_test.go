@@ -18,6 +18,9 @@ func TestFlows(t *testing.T) {
 	if err := Account(ctx, srv); err != nil {
 		t.Fatalf("account flow: %v", err)
 	}
+	if err := Channels(ctx, srv); err != nil {
+		t.Fatalf("channels flow: %v", err)
+	}
 	if err := Webhooks(ctx); err != nil {
 		t.Fatalf("webhooks flow: %v", err)
 	}
