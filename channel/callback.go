@@ -25,6 +25,13 @@ func (a *Aggregator) HandleCallback(w http.ResponseWriter, r *http.Request, name
 	if err == nil {
 		ev.Channel = name
 		err = a.ApplyEvent(r.Context(), ev)
+		if f, ok := ch.(Forgetter); ok && err != nil && !errors.Is(err, ErrDuplicate) {
+			// Not applied: let the provider's retry of this event through
+			// the channel's own de-duplication.
+			if ferr := f.Forget(context.WithoutCancel(r.Context()), ev.ID); ferr != nil {
+				a.log.ErrorContext(r.Context(), "channel: forgetting a rejected event", "channel", name, "err", ferr)
+			}
+		}
 	}
 	switch {
 	case errors.Is(err, ErrDuplicate):
@@ -34,6 +41,14 @@ func (a *Aggregator) HandleCallback(w http.ResponseWriter, r *http.Request, name
 		a.log.WarnContext(r.Context(), "channel: callback rejected", "channel", name, "err", err)
 	}
 	ch.Acknowledge(w, err)
+}
+
+// Forgetter is implemented by channels that de-duplicate callbacks
+// themselves (Alipay gives no such guarantee, so its adapter does). When the
+// aggregator could not apply an event, it calls Forget so the provider's
+// retry of that event is not mistaken for a duplicate.
+type Forgetter interface {
+	Forget(ctx context.Context, eventID string) error
 }
 
 // ApplyEvent applies a verified callback event to the payment or agreement

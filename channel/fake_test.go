@@ -26,6 +26,15 @@ type fakeChannel struct {
 	refunds      []channel.RefundRequest
 	query        channel.Charge
 	closed       []string
+	forgotten    []string
+}
+
+// Forget records events the aggregator could not apply.
+func (f *fakeChannel) Forget(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.forgotten = append(f.forgotten, id)
+	return nil
 }
 
 func newFake(name string) *fakeChannel {
