@@ -1,0 +1,110 @@
+package wechatpay
+
+import (
+	"math"
+	"unicode/utf8"
+
+	"github.com/paykit-go/paykit/channel"
+	"github.com/paykit-go/paykit/pay"
+)
+
+// currency is the only currency a domestic direct merchant settles in.
+const currency = "CNY"
+
+// Length limits WeChat Pay sets on merchant identifiers.
+const (
+	maxDescription = 127 // description, bytes
+	maxReason      = 80  // refund reason, bytes
+	maxRemark      = 256 // contract_termination_remark, bytes
+)
+
+// validToken reports whether s is min..max ASCII letters and digits.
+func validToken(s string, minLen, maxLen int) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isAlnum(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// validOrderNo reports whether s is min..max of [A-Za-z0-9_-], the
+// intersection of what WeChat accepts in out_trade_no and out_refund_no and
+// what paykit promises (channel.ChargeRequest.ChargeID).
+func validOrderNo(s string, minLen, maxLen int) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// validSerial accepts certificate serials (hex) and public key IDs
+// (PUB_KEY_ID_0112…).
+func validSerial(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+func validChargeID(id string) error {
+	if !validOrderNo(id, 6, 32) {
+		return channel.Errorf(channel.ErrMalformed, "ChargeID", "wechatpay: charge ID must be 6-32 of [A-Za-z0-9_-]")
+	}
+	return nil
+}
+
+func validRefundID(id string) error {
+	if !validOrderNo(id, 1, 64) {
+		return channel.Errorf(channel.ErrMalformed, "RefundID", "wechatpay: refund ID must be 1-64 of [A-Za-z0-9_-]")
+	}
+	return nil
+}
+
+func validAgreementID(id string) error {
+	if !validToken(id, 1, 32) {
+		return channel.Errorf(channel.ErrMalformed, "AgreementID", "wechatpay: agreement ID (out_contract_code) must be 1-32 letters or digits")
+	}
+	return nil
+}
+
+// fen checks that m is a positive CNY amount that WeChat's integer fields
+// can carry and returns it in fen.
+func fen(m pay.Money, param string) (int64, error) {
+	if m.Currency != currency {
+		return 0, channel.Errorf(channel.ErrUnsupported, param+".currency", "wechatpay: only CNY is supported, got %q", clip(m.Currency))
+	}
+	if m.Amount <= 0 || m.Amount > math.MaxInt32 {
+		return 0, channel.Errorf(channel.ErrMalformed, param+".amount", "wechatpay: amount must be 1..%d fen, got %d", math.MaxInt32, m.Amount)
+	}
+	return m.Amount, nil
+}
+
+// clip keeps untrusted or provider text short inside error messages.
+func clip(s string) string {
+	n := 64
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
