@@ -1,0 +1,163 @@
+package stripe
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/paykit-go/paykit/channel"
+	"github.com/paykit-go/paykit/internal/clock"
+	"github.com/paykit-go/paykit/pay"
+)
+
+// DefaultBaseURL is Stripe's production API endpoint. Test-mode and
+// live-mode requests both go here; the key decides which mode is used.
+const DefaultBaseURL = "https://api.stripe.com"
+
+// DefaultTolerance is how far a webhook's signed timestamp may be from the
+// channel's clock, in either direction, before it is refused as stale. It
+// is the tolerance Stripe's own libraries use.
+const DefaultTolerance = 300 * time.Second
+
+// maxWebhookSecrets bounds how many signing secrets are tried per callback.
+const maxWebhookSecrets = 16
+
+// config is what the options fill in before New builds the Channel.
+type config struct {
+	baseURL    string
+	client     *http.Client
+	policy     pay.RetryPolicy
+	clock      pay.Clock
+	secrets    []string
+	tolerance  time.Duration
+	apiVersion string
+}
+
+func defaultConfig() config {
+	p := pay.DefaultRetryPolicy()
+	p.BaseDelay = 50 * time.Millisecond
+	return config{
+		baseURL:   DefaultBaseURL,
+		client:    &http.Client{Timeout: 30 * time.Second},
+		policy:    p,
+		clock:     clock.System{},
+		tolerance: DefaultTolerance,
+	}
+}
+
+// Option configures a Channel. Options validate their argument and make New
+// fail on a bad one rather than the first call.
+type Option func(*config) error
+
+func optErr(param, format string, args ...any) error {
+	return channel.Errorf(channel.ErrUnsupported, param, format, args...)
+}
+
+// WithBaseURL points the channel at another Stripe-compatible endpoint (a
+// local fake, stripe-mock, a proxy) instead of DefaultBaseURL. The URL must
+// be absolute http or https without query or fragment.
+func WithBaseURL(raw string) Option {
+	return func(c *config) error {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return optErr("base_url", "WithBaseURL: need an absolute http(s) URL without credentials, query or fragment")
+		}
+		c.baseURL = strings.TrimRight(u.String(), "/")
+		return nil
+	}
+}
+
+// WithHTTPClient sends every API request through hc (timeouts, proxies,
+// mTLS to an egress gateway). The default client has a 30 s timeout.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return optErr("http_client", "WithHTTPClient: client must not be nil")
+		}
+		c.client = hc
+		return nil
+	}
+}
+
+// WithRetryPolicy replaces the default retry policy (pay.DefaultRetryPolicy
+// with a 50 ms base delay). Retries reuse the request's Idempotency-Key, so
+// Stripe performs a retried request at most once.
+func WithRetryPolicy(p pay.RetryPolicy) Option {
+	return func(c *config) error {
+		switch {
+		case p.MaxAttempts < 1:
+			return optErr("retry_policy", "WithRetryPolicy: MaxAttempts must be >= 1, got %d", p.MaxAttempts)
+		case p.BaseDelay <= 0:
+			return optErr("retry_policy", "WithRetryPolicy: BaseDelay must be > 0, got %v", p.BaseDelay)
+		case p.MaxDelay < p.BaseDelay:
+			return optErr("retry_policy", "WithRetryPolicy: MaxDelay (%v) must be >= BaseDelay (%v)", p.MaxDelay, p.BaseDelay)
+		}
+		c.policy = p
+		return nil
+	}
+}
+
+// WithClock sets the clock webhook timestamps are checked against (default:
+// the system clock). Tests pass a fake clock.
+func WithClock(clk pay.Clock) Option {
+	return func(c *config) error {
+		if clk == nil {
+			return optErr("clock", "WithClock: clock must not be nil")
+		}
+		c.clock = clk
+		return nil
+	}
+}
+
+// WithWebhookSecrets sets the endpoint signing secrets ("whsec_…") that
+// callbacks are verified with. Pass the old and the new secret while
+// rolling: a callback is accepted when any of its v1 signatures matches any
+// secret. Without secrets, ParseCallback refuses every callback.
+func WithWebhookSecrets(secrets ...string) Option {
+	return func(c *config) error {
+		if len(secrets) == 0 || len(secrets) > maxWebhookSecrets {
+			return optErr("webhook_secrets", "WithWebhookSecrets: need 1 to %d secrets, got %d", maxWebhookSecrets, len(secrets))
+		}
+		for i, s := range secrets {
+			if !strings.HasPrefix(s, "whsec_") || len(s) <= len("whsec_") {
+				return optErr("webhook_secrets", "WithWebhookSecrets: secret #%d is not a whsec_ signing secret", i+1)
+			}
+		}
+		c.secrets = append([]string(nil), secrets...)
+		return nil
+	}
+}
+
+// WithTolerance sets how far a webhook's signed timestamp may be from now,
+// in the past or the future (default DefaultTolerance). It bounds how long
+// a captured delivery could be replayed; keep it short.
+func WithTolerance(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 || d > time.Hour {
+			return optErr("tolerance", "WithTolerance: tolerance must be in (0, 1h], got %v", d)
+		}
+		c.tolerance = d
+		return nil
+	}
+}
+
+// WithAPIVersion pins the Stripe API version sent as the Stripe-Version
+// header ("2024-06-20", "2025-03-31.basil"). Without it the account's
+// default version applies. The fields this package reads are the same in
+// every version since 2022-11-15.
+func WithAPIVersion(v string) Option {
+	return func(c *config) error {
+		if v == "" || len(v) > 64 {
+			return optErr("api_version", "WithAPIVersion: version must be 1 to 64 characters")
+		}
+		for i := 0; i < len(v); i++ {
+			b := v[i]
+			if !(b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b == '-' || b == '.' || b == '_') {
+				return optErr("api_version", "WithAPIVersion: version may contain only [0-9a-z._-]")
+			}
+		}
+		c.apiVersion = v
+		return nil
+	}
+}
