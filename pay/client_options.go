@@ -83,7 +83,7 @@ func WithTimeout(d time.Duration) Option {
 // MaxAttempts >= 1 and 0 < BaseDelay <= MaxDelay.
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(c *clientConfig) error {
-		if err := p.validate(); err != nil {
+		if err := p.Validate(); err != nil {
 			return err
 		}
 		c.retry = p

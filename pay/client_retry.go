@@ -44,7 +44,10 @@ func NoRetries() RetryPolicy {
 // maxRetryAfter is the longest Retry-After a Client honours.
 const maxRetryAfter = 60 * time.Second
 
-func (p RetryPolicy) validate() error {
+// Validate reports whether p is usable: MaxAttempts >= 1, BaseDelay > 0,
+// MaxDelay >= BaseDelay. Otherwise it returns an invalid_request *Error
+// naming retry_policy.
+func (p RetryPolicy) Validate() error {
 	switch {
 	case p.MaxAttempts < 1:
 		return Errorf(ErrInvalidRequest, "retry_policy", "WithRetryPolicy: MaxAttempts must be >= 1, got %d", p.MaxAttempts)

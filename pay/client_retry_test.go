@@ -14,10 +14,10 @@ func TestDefaultRetryPolicies(t *testing.T) {
 	if got := DefaultRetryPolicy(); got != want {
 		t.Errorf("DefaultRetryPolicy() = %+v, want %+v", got, want)
 	}
-	if got := NoRetries(); got.MaxAttempts != 1 || got.validate() != nil {
+	if got := NoRetries(); got.MaxAttempts != 1 || got.Validate() != nil {
 		t.Errorf("NoRetries() = %+v, want one valid attempt", got)
 	}
-	if err := DefaultRetryPolicy().validate(); err != nil {
+	if err := DefaultRetryPolicy().Validate(); err != nil {
 		t.Errorf("default policy invalid: %v", err)
 	}
 }
@@ -36,12 +36,12 @@ func TestRetryPolicyValidate(t *testing.T) {
 		{RetryPolicy{3, time.Second, time.Second - 1}, false},
 	}
 	for _, tt := range tests {
-		err := tt.p.validate()
+		err := tt.p.Validate()
 		if (err == nil) != tt.ok {
-			t.Errorf("%+v.validate() = %v, want ok=%v", tt.p, err, tt.ok)
+			t.Errorf("%+v.Validate() = %v, want ok=%v", tt.p, err, tt.ok)
 		}
 		if err != nil && !errors.Is(err, ErrInvalidRequest) {
-			t.Errorf("%+v.validate() = %v, want invalid_request", tt.p, err)
+			t.Errorf("%+v.Validate() = %v, want invalid_request", tt.p, err)
 		}
 	}
 }

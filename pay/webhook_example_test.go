@@ -102,3 +102,28 @@ func ExampleNewWebhookHandler() {
 	// 200 {"received":true,"duplicate":true}
 	// 401
 }
+
+// A backend delivers signed events to a merchant's endpoint; the merchant
+// verifies them with the secret it was given when it registered the URL.
+func ExampleWebhookSender() {
+	sender, _ := pay.NewWebhookSender()
+	defer sender.Close()
+
+	var secret string
+	got := make(chan string, 1)
+	merchant := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, _ := pay.NewWebhookHandler(func(_ context.Context, e pay.Event) error {
+			got <- e.Type
+			return nil
+		}, pay.WithWebhookSecrets(secret))
+		h.ServeHTTP(w, r)
+	}))
+	defer merchant.Close()
+
+	ep, _ := sender.AddEndpoint(merchant.URL)
+	secret = ep.Secret
+	e, _ := pay.NewEvent("payment.succeeded", time.Now(), map[string]string{"id": "pay_demo"})
+	sender.Notify(context.Background(), e)
+	fmt.Println(<-got)
+	// Output: payment.succeeded
+}

@@ -78,7 +78,7 @@ func WithSenderHTTPClient(hc *http.Client) WebhookSenderOption {
 // WithSenderRetryPolicy sets how often and how patiently a delivery is retried.
 func WithSenderRetryPolicy(p RetryPolicy) WebhookSenderOption {
 	return func(s *WebhookSender) error {
-		if err := p.validate(); err != nil {
+		if err := p.Validate(); err != nil {
 			return err
 		}
 		s.retry = p

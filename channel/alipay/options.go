@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/paykit-go/paykit/channel"
+	"github.com/paykit-go/paykit/channel/internal/httpx"
 	"github.com/paykit-go/paykit/internal/clock"
 	"github.com/paykit-go/paykit/pay"
 )
@@ -35,6 +36,9 @@ const maxTolerance = 7 * 24 * time.Hour
 // says otherwise.
 const DefaultSignScene = "DEFAULT|DEFAULT"
 
+// maxURLLen bounds the URLs the options and requests accept.
+const maxURLLen = 512
+
 // defaultTimeout bounds each HTTP attempt of the default client.
 const defaultTimeout = 30 * time.Second
 
@@ -43,10 +47,7 @@ const defaultTimeout = 30 * time.Second
 type Option func(*options) error
 
 type options struct {
-	baseURL   string
-	client    *http.Client
-	retry     pay.RetryPolicy
-	clock     pay.Clock
+	httpx.Settings
 	tolerance time.Duration
 	dedup     Deduplicator
 	signScene string
@@ -57,10 +58,12 @@ func defaultOptions() options {
 	retry.BaseDelay = 50 * time.Millisecond
 	retry.MaxDelay = time.Second
 	return options{
-		baseURL:   DefaultBaseURL,
-		client:    &http.Client{Timeout: defaultTimeout},
-		retry:     retry,
-		clock:     clock.System{},
+		Settings: httpx.Settings{
+			BaseURL: DefaultBaseURL,
+			Client:  &http.Client{Timeout: defaultTimeout},
+			Policy:  retry,
+			Clock:   clock.System{},
+		},
 		tolerance: DefaultTolerance,
 		signScene: DefaultSignScene,
 	}
@@ -76,14 +79,15 @@ func optionError(param, format string, args ...any) error {
 // built on it too.
 func WithBaseURL(u string) Option {
 	return func(o *options) error {
-		if err := checkURL("base_url", u); err != nil {
+		if err := o.SetBaseURL(u); err != nil {
 			return err
 		}
-		parsed, _ := url.Parse(u)
-		if parsed.RawQuery != "" || parsed.ForceQuery {
-			return optionError("base_url", "WithBaseURL: the URL must not have a query")
+		if len(u) > maxURLLen {
+			return optionError("base_url", "WithBaseURL: the URL must be at most %d bytes", maxURLLen)
 		}
-		o.baseURL = u
+		// The gateway is one endpoint, not a prefix: keep its path exactly
+		// as given, trailing "/" included.
+		o.BaseURL = u
 		return nil
 	}
 }
@@ -91,13 +95,7 @@ func WithBaseURL(u string) Option {
 // WithHTTPClient sends requests through hc (its transport, timeout and
 // redirect policy). hc must not be nil.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(o *options) error {
-		if hc == nil {
-			return optionError("http_client", "WithHTTPClient: client must not be nil")
-		}
-		o.client = hc
-		return nil
-	}
+	return func(o *options) error { return o.SetHTTPClient(hc) }
 }
 
 // WithRetryPolicy says how often a call is attempted (each attempt re-signed
@@ -105,30 +103,13 @@ func WithHTTPClient(hc *http.Client) Option {
 // must have MaxAttempts >= 1 and 0 < BaseDelay <= MaxDelay. The default is
 // pay.DefaultRetryPolicy with a 50 ms base delay and a 1 s cap.
 func WithRetryPolicy(p pay.RetryPolicy) Option {
-	return func(o *options) error {
-		switch {
-		case p.MaxAttempts < 1:
-			return optionError("retry_policy", "WithRetryPolicy: MaxAttempts must be >= 1")
-		case p.BaseDelay <= 0:
-			return optionError("retry_policy", "WithRetryPolicy: BaseDelay must be > 0")
-		case p.MaxDelay < p.BaseDelay:
-			return optionError("retry_policy", "WithRetryPolicy: MaxDelay must be >= BaseDelay")
-		}
-		o.retry = p
-		return nil
-	}
+	return func(o *options) error { return o.SetRetryPolicy(p) }
 }
 
 // WithClock reads the time from c: request timestamps, time_expire checks
 // and notification freshness. c must not be nil.
 func WithClock(c pay.Clock) Option {
-	return func(o *options) error {
-		if c == nil {
-			return optionError("clock", "WithClock: clock must not be nil")
-		}
-		o.clock = c
-		return nil
-	}
+	return func(o *options) error { return o.SetClock(c) }
 }
 
 // WithTolerance sets the notification window (see DefaultTolerance): a
@@ -178,7 +159,7 @@ func WithSignScene(scene string) Option {
 // fragment.
 func checkURL(param, s string) error {
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" || len(s) > 512 {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" || len(s) > maxURLLen {
 		return optionError(param, "%s must be an absolute http or https URL without credentials or fragment", param)
 	}
 	return nil

@@ -55,10 +55,12 @@ func New(baseURL, secret string, opts ...Option) (*Channel, error) {
 	policy := pay.DefaultRetryPolicy()
 	policy.BaseDelay, policy.MaxDelay = 20*time.Millisecond, time.Second
 	cfg := config{
+		Settings: httpx.Settings{
+			Client: &http.Client{Timeout: 10 * time.Second},
+			Policy: policy,
+			Clock:  clock.System{},
+		},
 		name:      DefaultName,
-		client:    &http.Client{Timeout: 10 * time.Second},
-		policy:    policy,
-		clock:     clock.System{},
 		tolerance: DefaultTolerance,
 	}
 	for _, o := range opts {
@@ -73,8 +75,8 @@ func New(baseURL, secret string, opts ...Option) (*Channel, error) {
 		name:      cfg.name,
 		base:      strings.TrimSuffix(u.String(), "/"),
 		secret:    secret,
-		doer:      httpx.Doer{Client: cfg.client, Policy: cfg.policy},
-		clock:     cfg.clock,
+		doer:      cfg.Doer(),
+		clock:     cfg.Clock,
 		notifyURL: cfg.notifyURL,
 		tolerance: cfg.tolerance,
 	}, nil

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/paykit-go/paykit/channel/internal/httpx"
 	"github.com/paykit-go/paykit/pay"
 )
 
@@ -12,10 +13,8 @@ import (
 type Option func(*config) error
 
 type config struct {
+	httpx.Settings
 	name      string
-	client    *http.Client
-	policy    pay.RetryPolicy
-	clock     pay.Clock
 	notifyURL string
 	tolerance time.Duration
 }
@@ -49,13 +48,7 @@ func validName(s string) bool {
 // WithHTTPClient sets the client provider calls are sent with (default: a
 // client with a 10 s timeout). Its timeout bounds each attempt.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return configError("client", "WithHTTPClient: client is nil")
-		}
-		c.client = hc
-		return nil
-	}
+	return func(c *config) error { return c.SetHTTPClient(hc) }
 }
 
 // WithRetryPolicy sets how provider calls are retried on network errors,
@@ -63,30 +56,13 @@ func WithHTTPClient(hc *http.Client) Option {
 // a 1 s cap, since the sandbox is local). Every retry is signed afresh and
 // is safe because every operation is idempotent by the merchant's ID.
 func WithRetryPolicy(p pay.RetryPolicy) Option {
-	return func(c *config) error {
-		switch {
-		case p.MaxAttempts < 1:
-			return configError("retry_policy", "WithRetryPolicy: MaxAttempts must be >= 1, got %d", p.MaxAttempts)
-		case p.BaseDelay <= 0:
-			return configError("retry_policy", "WithRetryPolicy: BaseDelay must be > 0, got %v", p.BaseDelay)
-		case p.MaxDelay < p.BaseDelay:
-			return configError("retry_policy", "WithRetryPolicy: MaxDelay (%v) must be >= BaseDelay (%v)", p.MaxDelay, p.BaseDelay)
-		}
-		c.policy = p
-		return nil
-	}
+	return func(c *config) error { return c.SetRetryPolicy(p) }
 }
 
 // WithClock sets the clock requests are signed with and responses and
 // callbacks are checked against (default: the system clock).
 func WithClock(clk pay.Clock) Option {
-	return func(c *config) error {
-		if clk == nil {
-			return configError("clock", "WithClock: clock is nil")
-		}
-		c.clock = clk
-		return nil
-	}
+	return func(c *config) error { return c.SetClock(clk) }
 }
 
 // WithNotifyURL sets where the provider posts callbacks for requests that

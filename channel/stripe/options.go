@@ -2,11 +2,11 @@ package stripe
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/paykit-go/paykit/channel"
+	"github.com/paykit-go/paykit/channel/internal/httpx"
 	"github.com/paykit-go/paykit/internal/clock"
 	"github.com/paykit-go/paykit/pay"
 )
@@ -25,10 +25,7 @@ const maxWebhookSecrets = 16
 
 // config is what the options fill in before New builds the Channel.
 type config struct {
-	baseURL    string
-	client     *http.Client
-	policy     pay.RetryPolicy
-	clock      pay.Clock
+	httpx.Settings
 	secrets    []string
 	tolerance  time.Duration
 	apiVersion string
@@ -38,10 +35,12 @@ func defaultConfig() config {
 	p := pay.DefaultRetryPolicy()
 	p.BaseDelay = 50 * time.Millisecond
 	return config{
-		baseURL:   DefaultBaseURL,
-		client:    &http.Client{Timeout: 30 * time.Second},
-		policy:    p,
-		clock:     clock.System{},
+		Settings: httpx.Settings{
+			BaseURL: DefaultBaseURL,
+			Client:  &http.Client{Timeout: 30 * time.Second},
+			Policy:  p,
+			Clock:   clock.System{},
+		},
 		tolerance: DefaultTolerance,
 	}
 }
@@ -58,56 +57,26 @@ func optErr(param, format string, args ...any) error {
 // local fake, stripe-mock, a proxy) instead of DefaultBaseURL. The URL must
 // be absolute http or https without query or fragment.
 func WithBaseURL(raw string) Option {
-	return func(c *config) error {
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			return optErr("base_url", "WithBaseURL: need an absolute http(s) URL without credentials, query or fragment")
-		}
-		c.baseURL = strings.TrimRight(u.String(), "/")
-		return nil
-	}
+	return func(c *config) error { return c.SetBaseURL(raw) }
 }
 
 // WithHTTPClient sends every API request through hc (timeouts, proxies,
 // mTLS to an egress gateway). The default client has a 30 s timeout.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return optErr("http_client", "WithHTTPClient: client must not be nil")
-		}
-		c.client = hc
-		return nil
-	}
+	return func(c *config) error { return c.SetHTTPClient(hc) }
 }
 
 // WithRetryPolicy replaces the default retry policy (pay.DefaultRetryPolicy
 // with a 50 ms base delay). Retries reuse the request's Idempotency-Key, so
 // Stripe performs a retried request at most once.
 func WithRetryPolicy(p pay.RetryPolicy) Option {
-	return func(c *config) error {
-		switch {
-		case p.MaxAttempts < 1:
-			return optErr("retry_policy", "WithRetryPolicy: MaxAttempts must be >= 1, got %d", p.MaxAttempts)
-		case p.BaseDelay <= 0:
-			return optErr("retry_policy", "WithRetryPolicy: BaseDelay must be > 0, got %v", p.BaseDelay)
-		case p.MaxDelay < p.BaseDelay:
-			return optErr("retry_policy", "WithRetryPolicy: MaxDelay (%v) must be >= BaseDelay (%v)", p.MaxDelay, p.BaseDelay)
-		}
-		c.policy = p
-		return nil
-	}
+	return func(c *config) error { return c.SetRetryPolicy(p) }
 }
 
 // WithClock sets the clock webhook timestamps are checked against (default:
 // the system clock). Tests pass a fake clock.
 func WithClock(clk pay.Clock) Option {
-	return func(c *config) error {
-		if clk == nil {
-			return optErr("clock", "WithClock: clock must not be nil")
-		}
-		c.clock = clk
-		return nil
-	}
+	return func(c *config) error { return c.SetClock(clk) }
 }
 
 // WithWebhookSecrets sets the endpoint signing secrets ("whsec_…") that

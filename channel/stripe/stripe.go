@@ -69,10 +69,10 @@ func New(secretKey string, opts ...Option) (*Channel, error) {
 	c := &Channel{
 		key:        secretKey,
 		mode:       mode,
-		baseURL:    cfg.baseURL,
+		baseURL:    cfg.BaseURL,
 		apiVersion: cfg.apiVersion,
-		doer:       httpx.Doer{Client: cfg.client, Policy: cfg.policy},
-		clock:      cfg.clock,
+		doer:       cfg.Doer(),
+		clock:      cfg.Clock,
 		tolerance:  cfg.tolerance,
 		charges:    newIDCache[chargeRef](cacheSize),
 		refunds:    newIDCache[string](cacheSize),

@@ -63,18 +63,18 @@ func New(cfg Config, opts ...Option) (*Channel, error) {
 	if len(s.certs) == 0 && len(s.pubKeys) == 0 && s.refreshInterval == 0 {
 		return nil, optionError("platform_keys", "give WithPlatformCertificates, WithPlatformPublicKey or WithCertificateRefresh so answers can be verified")
 	}
-	u, err := url.Parse(s.baseURL)
+	u, err := url.Parse(s.BaseURL)
 	if err != nil {
 		return nil, optionError("base_url", "base URL does not parse")
 	}
 	c := &Channel{
 		cfg:       cfg,
-		base:      s.baseURL,
+		base:      s.BaseURL,
 		basePath:  strings.TrimRight(u.EscapedPath(), "/"),
-		doer:      httpx.Doer{Client: s.client, Policy: s.policy},
-		clock:     s.clock,
+		doer:      s.Doer(),
+		clock:     s.Clock,
 		tolerance: s.tolerance,
-		verifier:  NewVerifier(s.clock),
+		verifier:  NewVerifier(s.Clock),
 		gcm:       newGCM([]byte(cfg.APIv3Key)),
 		planID:    s.planID,
 		refresh:   refresher{interval: s.refreshInterval},

@@ -4,11 +4,11 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/paykit-go/paykit/channel"
+	"github.com/paykit-go/paykit/channel/internal/httpx"
 	"github.com/paykit-go/paykit/pay"
 )
 
@@ -18,10 +18,7 @@ type Option func(*settings) error
 
 // settings collects the options before New builds the Channel.
 type settings struct {
-	baseURL         string
-	client          *http.Client
-	policy          pay.RetryPolicy
-	clock           pay.Clock
+	httpx.Settings
 	tolerance       time.Duration
 	certs           []*x509.Certificate
 	pubKeys         []publicKey
@@ -36,10 +33,12 @@ type publicKey struct {
 
 func defaultSettings() settings {
 	return settings{
-		baseURL:   DefaultBaseURL,
-		client:    &http.Client{Timeout: 30 * time.Second},
-		policy:    pay.DefaultRetryPolicy(),
-		clock:     systemClock{},
+		Settings: httpx.Settings{
+			BaseURL: DefaultBaseURL,
+			Client:  &http.Client{Timeout: 30 * time.Second},
+			Policy:  pay.DefaultRetryPolicy(),
+			Clock:   systemClock{},
+		},
 		tolerance: DefaultTolerance,
 	}
 }
@@ -56,55 +55,25 @@ func optionError(param, format string, args ...any) error {
 // WithBaseURL points the channel at another API host, such as a local fake.
 // The default is DefaultBaseURL, WeChat Pay's production host.
 func WithBaseURL(base string) Option {
-	return func(s *settings) error {
-		u, err := url.Parse(base)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			return optionError("base_url", "WithBaseURL needs an absolute http(s) URL without query, fragment or user info")
-		}
-		s.baseURL = strings.TrimRight(base, "/")
-		return nil
-	}
+	return func(s *settings) error { return s.SetBaseURL(base) }
 }
 
 // WithHTTPClient sends provider requests through client (its Timeout bounds
 // each attempt). The default has a 30 s timeout.
 func WithHTTPClient(client *http.Client) Option {
-	return func(s *settings) error {
-		if client == nil {
-			return optionError("http_client", "WithHTTPClient needs a non-nil client")
-		}
-		s.client = client
-		return nil
-	}
+	return func(s *settings) error { return s.SetHTTPClient(client) }
 }
 
 // WithRetryPolicy sets how often and how patiently failed attempts (network
 // errors, 429, 5xx) are retried. The default is pay.DefaultRetryPolicy().
 func WithRetryPolicy(p pay.RetryPolicy) Option {
-	return func(s *settings) error {
-		switch {
-		case p.MaxAttempts < 1:
-			return optionError("retry_policy", "WithRetryPolicy: MaxAttempts must be >= 1")
-		case p.BaseDelay <= 0:
-			return optionError("retry_policy", "WithRetryPolicy: BaseDelay must be > 0")
-		case p.MaxDelay < p.BaseDelay:
-			return optionError("retry_policy", "WithRetryPolicy: MaxDelay must be >= BaseDelay")
-		}
-		s.policy = p
-		return nil
-	}
+	return func(s *settings) error { return s.SetRetryPolicy(p) }
 }
 
 // WithClock sets the source of time for request timestamps, freshness
 // windows and certificate validity. The default is the wall clock.
 func WithClock(c pay.Clock) Option {
-	return func(s *settings) error {
-		if c == nil {
-			return optionError("clock", "WithClock needs a non-nil clock")
-		}
-		s.clock = c
-		return nil
-	}
+	return func(s *settings) error { return s.SetClock(c) }
 }
 
 // WithTolerance sets how far a signed answer's or callback's

@@ -49,8 +49,7 @@ func newChannelEnv(t *testing.T) *channelEnv {
 	if err := pay.NewWebhookEndpoints(srv.Client).Delete(ctx, ep.ID); err != nil {
 		t.Fatal(err)
 	}
-	var recv *httptest.Server
-	recv = httptest.NewServer(nil)
+	recv := httptest.NewServer(nil)
 	t.Cleanup(recv.Close)
 	ep, err = pay.NewWebhookEndpoints(srv.Client).Create(ctx, recv.URL)
 	if err != nil {
