@@ -24,10 +24,12 @@ const (
 //   - TRADE_CLOSED otherwise: charge.closed.
 //
 // For refund events RefundID is out_biz_no (the refund's out_request_no)
-// and Amount is refund_fee, which Alipay documents as the trade's total
-// refunded so far: it equals the refund's own amount for a trade's first
-// refund, and is cumulative after that. alipay.trade.fastpay.refund.query
-// (QueryRefund) gives the refund's own amount.
+// and Amount is left zero: the notification's refund_fee is the trade's
+// total refunded so far, not this refund's amount (they differ from the
+// second partial refund on), so passing it on would make the aggregator
+// refuse a genuine notification as an amount mismatch. refund_fee is still
+// validated; alipay.trade.fastpay.refund.query (QueryRefund) gives the
+// refund's own amount.
 //
 // dut_user_sign with status NORMAL is agreement.signed and dut_user_unsign
 // with status UNSIGN agreement.terminated, with AgreementID the
@@ -88,7 +90,7 @@ func mapTradeNotification(form map[string]string) (channel.Event, error) {
 		if amount.Amount <= 0 {
 			return channel.Event{}, channel.Errorf(channel.ErrMalformed, "refund_fee", "alipay: refund notification with refund_fee 0")
 		}
-		ev.Type, ev.RefundID, ev.Amount = channel.EventRefundSucceeded, refundID, amount
+		ev.Type, ev.RefundID = channel.EventRefundSucceeded, refundID
 		return ev, nil
 	}
 	if status == "TRADE_CLOSED" {

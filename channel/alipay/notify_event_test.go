@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/paykit-go/paykit/channel"
+	"github.com/paykit-go/paykit/pay"
 )
 
 func TestMapNotification(t *testing.T) {
@@ -18,9 +19,9 @@ func TestMapNotification(t *testing.T) {
 	charge := func(typ channel.EventType, fen int64) channel.Event {
 		return channel.Event{Type: typ, ChargeID: "m_order", ProviderChargeID: "2026030122001499", Amount: cny(fen)}
 	}
-	refund := func(id string, fen int64) channel.Event {
-		ev := charge(channel.EventRefundSucceeded, fen)
-		ev.RefundID = id
+	refund := func(id string, _ int64) channel.Event { // refund_fee is cumulative, so no Amount
+		ev := charge(channel.EventRefundSucceeded, 0)
+		ev.RefundID, ev.Amount = id, pay.Money{}
 		return ev
 	}
 	tests := []struct {
