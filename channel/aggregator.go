@@ -258,14 +258,14 @@ func (a *Aggregator) Choices(ctx context.Context, userID string, s Scenario, cur
 
 // choosable checks that userID may charge through name for s and currency.
 func (a *Aggregator) choosable(ctx context.Context, userID, name string, s Scenario, currency string) error {
-	if _, err := a.Channel(name); err != nil {
-		return err
-	}
 	all, err := a.Channels(ctx, userID)
 	if err != nil {
 		return err
 	}
 	i := slices.IndexFunc(all, func(c ChannelInfo) bool { return c.Name == name })
+	if i < 0 {
+		return Errorf(ErrUnknownChannel, "channel", "no channel %q", name)
+	}
 	c := all[i]
 	switch {
 	case !c.Enabled:

@@ -278,3 +278,28 @@ func TestLateSuccessAfterCloseIsRefundedInFull(t *testing.T) {
 		t.Errorf("webhooks (-want +got):\n%s", d)
 	}
 }
+
+func TestSyncRetriesTheRefundOfALateSuccess(t *testing.T) {
+	ctx := context.Background()
+	wx := newFake("wx")
+	wx.refundErr = channel.Errorf(channel.ErrUnavailable, "", "refunds down")
+	e := newEnv(t, wx)
+	p := e.pay(t, qrRequest("wx"))
+	if _, err := e.agg.ClosePayment(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.agg.ApplyEvent(ctx, event("late", "wx", channel.EventChargeSucceeded, p)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.agg.Payment(ctx, p.ID); !got.LateSuccess || got.Refundable() != p.Amount {
+		t.Fatalf("with refunds down: %+v", got)
+	}
+	wx.set(func(f *fakeChannel) {
+		f.refundErr, f.refundStatus = nil, channel.RefundSucceeded
+		f.query = channel.Charge{Status: channel.StatusSucceeded, Amount: p.Amount}
+	})
+	got, err := e.agg.SyncPayment(ctx, p.ID)
+	if err != nil || got.Refunded != p.Amount || e.merchantBalance(t) != 0 {
+		t.Errorf("after sync: refunded %v, balance %d, %v; want refunded in full", got.Refunded, e.merchantBalance(t), err)
+	}
+}

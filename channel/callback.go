@@ -85,27 +85,27 @@ func (a *Aggregator) applyChargeEvent(ctx context.Context, key string, ev Event)
 	if err := a.ownPayment(ctx, ev); err != nil {
 		return err
 	}
-	to := map[EventType]Status{EventChargeSucceeded: StatusSucceeded, EventChargeFailed: StatusFailed, EventChargeClosed: StatusClosed}[ev.Type]
+	to := chargeEventStatus[ev.Type]
 	if to == StatusSucceeded && ev.Amount.Currency == "" {
 		return Errorf(ErrMalformed, "amount", "a success callback must carry the amount")
 	}
-	var t transition
-	p, err := a.store.UpdatePayment(ctx, ev.ChargeID, key, func(p *Payment) error {
+	_, err := a.move(ctx, ev.ChargeID, key, func(p *Payment) (Status, string, error) {
 		if ev.Amount.Currency != "" && ev.Amount != p.Amount {
-			return Errorf(ErrAmountMismatch, "amount", "the channel reports %s for a payment of %s", ev.Amount, p.Amount)
+			return "", "", Errorf(ErrAmountMismatch, "amount", "the channel reports %s for a payment of %s", ev.Amount, p.Amount)
 		}
 		if p.ProviderID == "" {
 			p.ProviderID = ev.ProviderChargeID
 		}
-		var err error
-		t, err = a.applyStatus(ctx, p, to, ev.Reason)
-		return err
+		return to, ev.Reason, nil
 	})
-	if err != nil {
-		return err
-	}
-	a.after(ctx, p, t)
-	return nil
+	return err
+}
+
+// chargeEventStatus is the payment status each charge event reports.
+var chargeEventStatus = map[EventType]Status{
+	EventChargeSucceeded: StatusSucceeded,
+	EventChargeFailed:    StatusFailed,
+	EventChargeClosed:    StatusClosed,
 }
 
 // ownPayment checks that the event names a payment charged through the

@@ -132,45 +132,52 @@ func (a *Aggregator) nextChoice(ctx context.Context, userID string, s Scenario, 
 
 // accepted records the provider's answer to a create call.
 func (a *Aggregator) accepted(ctx context.Context, id, name string, c Charge) (Payment, error) {
-	var t transition
-	p, err := a.store.UpdatePayment(ctx, id, "", func(p *Payment) error {
+	return a.move(ctx, id, "", func(p *Payment) (Status, string, error) {
 		p.Attempts = append(p.Attempts, ChargeAttempt{Channel: name})
 		if p.ProviderID == "" {
 			p.ProviderID = c.ProviderID
 		}
 		p.Action, p.UpdatedAt = c.Action, a.clock.Now().UTC()
-		var err error
-		t, err = a.applyStatus(ctx, p, c.Status, c.FailureReason)
-		return err
+		return c.Status, c.FailureReason, nil
 	})
-	if err != nil {
-		return Payment{}, err
-	}
-	a.after(ctx, p, t)
-	return p, nil
 }
 
 // rejected records a create call that failed; see CreatePayment.
 func (a *Aggregator) rejected(ctx context.Context, id, name string, cerr error) (Payment, error) {
-	fail := errors.Is(cerr, ErrDeclined) || errors.Is(cerr, ErrUnavailable) || errors.Is(cerr, ErrUnsupported)
-	var t transition
-	p, err := a.store.UpdatePayment(ctx, id, "", func(p *Payment) error {
+	final := errors.Is(cerr, ErrUnavailable) || errors.Is(cerr, ErrUnsupported)
+	fail := final || errors.Is(cerr, ErrDeclined)
+	p, err := a.move(ctx, id, "", func(p *Payment) (Status, string, error) {
 		p.Attempts = append(p.Attempts, ChargeAttempt{Channel: name, Error: errCode(cerr)})
 		p.UpdatedAt = a.clock.Now().UTC()
 		if !fail {
-			return nil
+			return "", "", nil // may have been accepted: stays pending
 		}
-		var err error
-		t, err = a.applyStatus(ctx, p, StatusFailed, reason(cerr))
+		return StatusFailed, reason(cerr), nil
+	})
+	if err == nil && final {
+		return p, cerr
+	}
+	return p, err
+}
+
+// move is every change of a payment's status: in one store update (de-
+// duplicated by eventKey when set) edit adjusts the payment and names the
+// status the channel reported ("" for none), which applyStatus then applies;
+// after the commit, the transition's effects run.
+func (a *Aggregator) move(ctx context.Context, id, eventKey string, edit func(*Payment) (Status, string, error)) (Payment, error) {
+	var t transition
+	p, err := a.store.UpdatePayment(ctx, id, eventKey, func(p *Payment) error {
+		to, why, err := edit(p)
+		if err != nil || to == "" {
+			return err
+		}
+		t, err = a.applyStatus(ctx, p, to, why)
 		return err
 	})
 	if err != nil {
 		return Payment{}, err
 	}
 	a.after(ctx, p, t)
-	if errors.Is(cerr, ErrUnavailable) || errors.Is(cerr, ErrUnsupported) {
-		return p, cerr
-	}
 	return p, nil
 }
 
@@ -195,6 +202,9 @@ func (a *Aggregator) applyStatus(ctx context.Context, p *Payment, to Status, why
 	return t, nil
 }
 
+// lateSuccessReason is the reason of the automatic refund of a late success.
+const lateSuccessReason = "late success after close"
+
 // after runs the effects of a committed transition: wake waiters, tell the
 // merchant, and refund a late success.
 func (a *Aggregator) after(ctx context.Context, p Payment, t transition) {
@@ -204,7 +214,7 @@ func (a *Aggregator) after(ctx context.Context, p Payment, t transition) {
 	a.waiters.wake(p.ID)
 	a.notify(ctx, statusWebhook(p.Status), p)
 	if t == lateSuccess {
-		if _, err := a.Refund(context.WithoutCancel(ctx), p.ID, RefundParams{Amount: p.Amount, Reason: "late success after close"}); err != nil {
+		if _, err := a.Refund(context.WithoutCancel(ctx), p.ID, RefundParams{Amount: p.Amount, Reason: lateSuccessReason}); err != nil {
 			a.log.ErrorContext(ctx, "channel: refunding a late success", "payment", p.ID, "err", err)
 		}
 	}
@@ -271,25 +281,22 @@ func (a *Aggregator) SyncPayment(ctx context.Context, id string) (Payment, error
 			}
 		}
 	}
+	if left := p.Refundable(); p.LateSuccess && left.Amount > 0 {
+		// The automatic refund of a late success did not go through when
+		// the success arrived: try again.
+		return a.Refund(ctx, id, RefundParams{Amount: left, Reason: lateSuccessReason})
+	}
 	return p, nil
 }
 
 // setStatus applies a status learnt outside a callback.
 func (a *Aggregator) setStatus(ctx context.Context, id, providerID string, to Status, why string) (Payment, error) {
-	var t transition
-	p, err := a.store.UpdatePayment(ctx, id, "", func(p *Payment) error {
+	return a.move(ctx, id, "", func(p *Payment) (Status, string, error) {
 		if p.ProviderID == "" {
 			p.ProviderID = providerID
 		}
-		var err error
-		t, err = a.applyStatus(ctx, p, to, why)
-		return err
+		return to, why, nil
 	})
-	if err != nil {
-		return Payment{}, err
-	}
-	a.after(ctx, p, t)
-	return p, nil
 }
 
 func (a *Aggregator) callbackURL(name string) string {

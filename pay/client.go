@@ -127,7 +127,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		timeout:   cfg.timeout,
 		retry:     cfg.retry,
 		log:       log,
-		sleep:     clientSleep,
+		sleep:     Sleep,
 		now:       time.Now,
 	}, nil
 }

@@ -116,9 +116,9 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return min(max(d, 0), maxRetryAfter), true
 }
 
-// clientSleep waits d or until ctx ends, whichever is first, and returns
-// ctx.Err() if ctx ended.
-func clientSleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx ends, whichever is first, and returns
+// ctx.Err() if ctx ended: the wait between retries of every paykit sender.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

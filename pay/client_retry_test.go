@@ -144,20 +144,20 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 func TestClientSleep(t *testing.T) {
-	if err := clientSleep(context.Background(), 0); err != nil {
-		t.Errorf("clientSleep(0) = %v", err)
+	if err := Sleep(context.Background(), 0); err != nil {
+		t.Errorf("Sleep(0) = %v", err)
 	}
 	start := time.Now()
-	if err := clientSleep(context.Background(), 20*time.Millisecond); err != nil || time.Since(start) < 20*time.Millisecond {
-		t.Errorf("clientSleep(20ms) = %v after %v", err, time.Since(start))
+	if err := Sleep(context.Background(), 20*time.Millisecond); err != nil || time.Since(start) < 20*time.Millisecond {
+		t.Errorf("Sleep(20ms) = %v after %v", err, time.Since(start))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(20*time.Millisecond, cancel)
 	start = time.Now()
-	if err := clientSleep(ctx, time.Hour); !errors.Is(err, context.Canceled) || time.Since(start) > 5*time.Second {
-		t.Errorf("clientSleep(hour) on canceled ctx = %v after %v", err, time.Since(start))
+	if err := Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) || time.Since(start) > 5*time.Second {
+		t.Errorf("Sleep(hour) on canceled ctx = %v after %v", err, time.Since(start))
 	}
-	if err := clientSleep(ctx, 0); !errors.Is(err, context.Canceled) {
-		t.Errorf("clientSleep(0) on canceled ctx = %v", err)
+	if err := Sleep(ctx, 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sleep(0) on canceled ctx = %v", err)
 	}
 }

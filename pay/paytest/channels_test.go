@@ -42,16 +42,9 @@ func newChannelEnv(t *testing.T) *channelEnv {
 	}
 	e := &channelEnv{srv: srv, demo: demo, device: channel.NewClient(srv.DeviceClient), mch: channel.NewClient(srv.Client),
 		a: srv.Sandboxes["sandbox-a"], b: srv.Sandboxes["sandbox-b"]}
-	ep, err := pay.NewWebhookEndpoints(srv.Client).Create(ctx, "http://placeholder.invalid/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pay.NewWebhookEndpoints(srv.Client).Delete(ctx, ep.ID); err != nil {
-		t.Fatal(err)
-	}
 	recv := httptest.NewServer(nil)
 	t.Cleanup(recv.Close)
-	ep, err = pay.NewWebhookEndpoints(srv.Client).Create(ctx, recv.URL)
+	ep, err := pay.NewWebhookEndpoints(srv.Client).Create(ctx, recv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,5 +165,38 @@ func TestChannelSwitchesOverHTTP(t *testing.T) {
 	}
 	if e.a.Accepted()+e.b.Accepted() != 0 {
 		t.Error("a refused payment reached a provider")
+	}
+}
+
+func TestWebhookEndpointsOverHTTP(t *testing.T) {
+	ctx := context.Background()
+	srv, err := paytest.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	eps := pay.NewWebhookEndpoints(srv.Client)
+	if _, err := pay.NewWebhookEndpoints(srv.DeviceClient).Create(ctx, "https://shop.example/hooks"); !errors.Is(err, pay.ErrForbidden) {
+		t.Errorf("device key registering an endpoint: %v, want forbidden", err)
+	}
+	ep, err := eps.Create(ctx, "https://shop.example/hooks")
+	if err != nil || ep.Secret == "" {
+		t.Fatalf("Create = %+v, %v", ep, err)
+	}
+	if _, err := eps.Create(ctx, "ftp://shop.example"); !errors.Is(err, pay.ErrInvalidRequest) {
+		t.Errorf("ftp URL: %v", err)
+	}
+	list, err := eps.List(ctx)
+	if err != nil || len(list) != 1 || list[0].ID != ep.ID || list[0].Secret != "" {
+		t.Errorf("List = %+v, %v; want the endpoint without its secret", list, err)
+	}
+	if err := eps.Delete(ctx, ep.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := eps.Delete(ctx, ep.ID); !errors.Is(err, pay.ErrNotFound) {
+		t.Errorf("second delete: %v", err)
+	}
+	if list, _ := eps.List(ctx); len(list) != 0 {
+		t.Errorf("after delete: %+v", list)
 	}
 }

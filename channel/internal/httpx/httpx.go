@@ -101,14 +101,7 @@ func (d Doer) sleep(ctx context.Context, dur time.Duration) error {
 	if d.Sleep != nil {
 		return d.Sleep(ctx, dur)
 	}
-	t := time.NewTimer(dur)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return pay.Sleep(ctx, dur)
 }
 
 func retryable(status int) bool {
