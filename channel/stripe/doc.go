@@ -86,7 +86,8 @@
 //
 // ParseCallback reads at most 64 KiB, verifies Stripe-Signature
 // (HMAC-SHA256 over "<t>.<raw body>", every v1 under every secret given to
-// WithWebhookSecrets, constant-time), refuses timestamps further than the
+// WithWebhookSecrets, constant-time — paykit's own webhook scheme, checked
+// by pay.VerifyWebhook under Stripe's header name), refuses timestamps further than the
 // tolerance (WithTolerance, default 300 s) from the clock in either
 // direction, and maps the event. Replays inside the window carry an event
 // ID already seen, which the aggregator de-duplicates. Acknowledge answers

@@ -118,11 +118,7 @@ func (c *Channel) safe(s string) string {
 		return r
 	}, strings.ToValidUTF8(s, ""))
 	if len(s) > maxText {
-		cut := maxText
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
+		s = truncate(s, maxText) + "…"
 	}
 	return s
 }

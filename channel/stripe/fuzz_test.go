@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,45 +20,63 @@ import (
 	"github.com/paykit-go/paykit/pay"
 )
 
-// FuzzSignatureHeader checks that parsing any header either fails with a
-// *pay.Error matching ErrMalformed or yields a canonical t and 1–16 v1
-// MACs that survive a render/parse round trip.
-func FuzzSignatureHeader(f *testing.F) {
+// hexMAC matches anything shaped like a hex HMAC-SHA256.
+var hexMAC = regexp.MustCompile(`[0-9a-fA-F]{64}`)
+
+// FuzzVerifySignature checks the Stripe-Signature check (pay.VerifyWebhook
+// with its failures mapped onto channel sentinels) on any header and body:
+// every failure is a *pay.Error matching exactly one of ErrMalformed,
+// ErrBadSignature and ErrStale that quotes neither the secret nor any
+// signature; an accepted header really carries a v1 equal to
+// HMAC-SHA256(secret, t + "." + body), computed independently, with t
+// inside the tolerance; and ErrStale is only ever the answer for such a v1
+// with t outside it.
+func FuzzVerifySignature(f *testing.F) {
+	now := fakeStart
+	body := []byte(`{"id":"evt_1","object":"event"}`)
 	sig := strings.Repeat("ab", 32)
-	for _, s := range []string{
+	valid, _ := SignWebhook(body, now, fakeSecret)
+	stale, _ := SignWebhook(body, now.Add(-time.Hour), fakeSecret)
+	future, _ := SignWebhook(body, now.Add(time.Hour), fakeSecret)
+	for _, h := range []string{
+		valid, stale, future, valid + ",v0=" + sig, strings.Replace(valid, ",", ", ", 1), strings.ToUpper(valid),
 		"t=1492774577,v1=" + sig,
-		"t=1492774577,v1=" + sig + ",v0=" + sig,
-		"t=1492774577, v1=" + strings.ToUpper(sig),
 		"t=1495999758,v1=b2d7def75132b725b44e54778762c83f837c1f2d1130164f29c6efc21a361533",
 		"", "t=", "v1=" + sig, "t=01,v1=" + sig, "t=1,t=2,v1=" + sig, "t=1,v1=zz", "t=1,,v1=" + sig,
 		"t=253402300800,v1=" + sig, "t=-5,v1=" + sig, "=,=", "t=1,v1=" + sig + strings.Repeat(",v1="+sig, 16),
 	} {
-		f.Add(s)
+		f.Add(h, body)
 	}
-	f.Fuzz(func(t *testing.T, h string) {
-		s, err := parseSignature(h)
-		if err != nil {
-			var pe *pay.Error
-			if !errors.As(err, &pe) || !errors.Is(err, channel.ErrMalformed) {
-				t.Fatalf("error %v is not a malformed *pay.Error", err)
+	secrets := []string{fakeSecret}
+	f.Fuzz(func(t *testing.T, h string, body []byte) {
+		signed, err := verifySignature(h, body, now, DefaultTolerance, secrets)
+		if err == nil {
+			if !independentlyVerified(h, body, now) {
+				t.Fatalf("accepted a header that does not verify: %q", h)
+			}
+			if signed.IsZero() || now.Sub(signed).Abs() > DefaultTolerance {
+				t.Fatalf("accepted signed time %v", signed)
 			}
 			return
 		}
-		if s.t < 0 || s.t > maxUnix || strconv.FormatInt(s.t, 10) != s.ts || len(s.v1) < 1 || len(s.v1) > maxSignatures {
-			t.Fatalf("accepted %q as t=%d (%q) with %d v1", h, s.t, s.ts, len(s.v1))
+		var pe *pay.Error
+		if !errors.As(err, &pe) {
+			t.Fatalf("error %v is not a *pay.Error", err)
 		}
-		canon := "t=" + s.ts
-		for _, m := range s.v1 {
-			canon += ",v1=" + hex.EncodeToString(m[:])
-		}
-		again, err := parseSignature(canon)
-		if err != nil || again.t != s.t || len(again.v1) != len(s.v1) {
-			t.Fatalf("canonical form %q does not round trip: %v", canon, err)
-		}
-		for i := range s.v1 {
-			if again.v1[i] != s.v1[i] {
-				t.Fatalf("v1 #%d changed in the round trip", i)
+		kinds := 0
+		for _, s := range []error{channel.ErrMalformed, channel.ErrBadSignature, channel.ErrStale} {
+			if errors.Is(err, s) {
+				kinds++
 			}
+		}
+		if kinds != 1 {
+			t.Fatalf("error %v matches %d of the verification sentinels", err, kinds)
+		}
+		if errors.Is(err, channel.ErrStale) && !independentlyVerified(h, body, signed) {
+			t.Fatalf("ErrStale for a header that does not verify: %q", h)
+		}
+		if msg := err.Error(); strings.Contains(msg, fakeSecret) || hexMAC.MatchString(msg) {
+			t.Fatalf("error leaks the secret or a signature: %v", err)
 		}
 	})
 }

@@ -20,7 +20,8 @@ const DefaultBaseURL = "https://api.stripe.com"
 // is the tolerance Stripe's own libraries use.
 const DefaultTolerance = 300 * time.Second
 
-// maxWebhookSecrets bounds how many signing secrets are tried per callback.
+// maxWebhookSecrets bounds how many signing secrets are tried per callback;
+// it is also the most v1 signatures pay.SignWebhook makes at once.
 const maxWebhookSecrets = 16
 
 // config is what the options fill in before New builds the Channel.
@@ -85,17 +86,26 @@ func WithClock(clk pay.Clock) Option {
 // secret. Without secrets, ParseCallback refuses every callback.
 func WithWebhookSecrets(secrets ...string) Option {
 	return func(c *config) error {
-		if len(secrets) == 0 || len(secrets) > maxWebhookSecrets {
-			return optErr("webhook_secrets", "WithWebhookSecrets: need 1 to %d secrets, got %d", maxWebhookSecrets, len(secrets))
-		}
-		for i, s := range secrets {
-			if !strings.HasPrefix(s, "whsec_") || len(s) <= len("whsec_") {
-				return optErr("webhook_secrets", "WithWebhookSecrets: secret #%d is not a whsec_ signing secret", i+1)
-			}
+		if err := checkWebhookSecrets("WithWebhookSecrets", "webhook_secrets", secrets); err != nil {
+			return err
 		}
 		c.secrets = append([]string(nil), secrets...)
 		return nil
 	}
+}
+
+// checkWebhookSecrets accepts 1 to maxWebhookSecrets whsec_ signing
+// secrets; op names the caller in the error, param the argument.
+func checkWebhookSecrets(op, param string, secrets []string) error {
+	if len(secrets) == 0 || len(secrets) > maxWebhookSecrets {
+		return optErr(param, "%s: need 1 to %d secrets, got %d", op, maxWebhookSecrets, len(secrets))
+	}
+	for i, s := range secrets {
+		if !strings.HasPrefix(s, "whsec_") || len(s) <= len("whsec_") {
+			return optErr(param, "%s: secret #%d is not a whsec_ signing secret", op, i+1)
+		}
+	}
+	return nil
 }
 
 // WithTolerance sets how far a webhook's signed timestamp may be from now,

@@ -36,7 +36,7 @@ type Channel struct {
 	apiVersion string
 	doer       httpx.Doer
 	clock      pay.Clock
-	secrets    [][]byte
+	secrets    []string
 	tolerance  time.Duration
 
 	charges    *idCache[chargeRef]    // ChargeID -> Stripe objects
@@ -73,14 +73,12 @@ func New(secretKey string, opts ...Option) (*Channel, error) {
 		apiVersion: cfg.apiVersion,
 		doer:       cfg.Doer(),
 		clock:      cfg.Clock,
+		secrets:    cfg.secrets,
 		tolerance:  cfg.tolerance,
 		charges:    newIDCache[chargeRef](cacheSize),
 		refunds:    newIDCache[string](cacheSize),
 		agreements: newIDCache[agreementRef](cacheSize),
 		pmAgree:    newIDCache[string](cacheSize),
-	}
-	for _, s := range cfg.secrets {
-		c.secrets = append(c.secrets, []byte(s))
 	}
 	return c, nil
 }

@@ -35,7 +35,7 @@ func TestStripeWebhookVector(t *testing.T) {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		t.Fatal(err)
 	}
-	secrets := [][]byte{[]byte(v.Secret)}
+	secrets := []string{v.Secret}
 	body := []byte(v.Body)
 
 	signed, err := verifySignature(v.Header, body, time.Unix(v.NowUnix, 0), DefaultTolerance, secrets)

@@ -14,6 +14,10 @@ import (
 // MaxCallbackBytes bounds a webhook body; a larger one is refused unread.
 const MaxCallbackBytes = 64 << 10
 
+// maxUnix is 9999-12-31T23:59:59Z, the latest event time accepted (as for
+// the signed timestamp, which pay.VerifyWebhook bounds the same way).
+const maxUnix = 253402300799
+
 // event is a Stripe event envelope. data.object is decoded in the same
 // pass into eventObject, the union of the fields read from every object
 // type handled, so a delivery is parsed once.

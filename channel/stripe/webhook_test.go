@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -165,7 +166,10 @@ func TestParseCallbackRejects(t *testing.T) {
 		{"signed 301 s ahead", signedAt(t, good, now.Add(301*time.Second), fakeSecret), channel.ErrStale},
 		{"signed 300 s ahead", signedAt(t, good, now.Add(300*time.Second), fakeSecret), nil},
 		{"v0 ignored next to a good v1", withHeader(good, fmt.Sprintf("t=%d,v0=%s,v1=%s", now.Unix(), mac(now.Unix(), good, "whsec_x"), sig)), nil},
-		{"upper-case hex", withHeader(good, fmt.Sprintf("t=%d,v1=%s", now.Unix(), strings.ToUpper(sig))), nil},
+		{"upper-case hex", withHeader(good, fmt.Sprintf("t=%d,v1=%s", now.Unix(), strings.ToUpper(sig))), channel.ErrMalformed},
+		{"space after a comma", withHeader(good, fmt.Sprintf("t=%d, v1=%s", now.Unix(), sig)), channel.ErrMalformed},
+		{"upper-case key", withHeader(good, fmt.Sprintf("t=%d,v1=%s,V0=%s", now.Unix(), sig, sig)), channel.ErrMalformed},
+		{"signed an hour ahead", signedAt(t, good, now.Add(time.Hour), fakeSecret), channel.ErrStale},
 		{"missing header", withHeader(good, ""), channel.ErrMalformed},
 		{"no v1", withHeader(good, fmt.Sprintf("t=%d,v0=%s", now.Unix(), sig)), channel.ErrMalformed},
 		{"no t", withHeader(good, "v1="+sig), channel.ErrMalformed},
@@ -212,6 +216,46 @@ func TestParseCallbackRejects(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), fakeSecret) || strings.Contains(err.Error(), sig) {
 				t.Fatalf("error leaks a secret or signature: %v", err)
+			}
+			if strings.Contains(err.Error(), pay.SignatureHeader) {
+				t.Fatalf("error names paykit's header instead of Stripe's: %v", err)
+			}
+		})
+	}
+}
+
+func TestSignWebhook(t *testing.T) {
+	body := []byte(`{"id":"evt_1","object":"event"}`)
+	at := time.Unix(1772366400, 0)
+	h, err := SignWebhook(body, at, "whsec_a1", "whsec_b2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := pay.SignWebhook(body, at, "whsec_a1", "whsec_b2"); h != want {
+		t.Errorf("SignWebhook = %q, want paykit's scheme %q", h, want)
+	}
+	tests := []struct {
+		name    string
+		t       time.Time
+		secrets []string
+		param   string
+	}{
+		{"no secret", at, nil, "secrets"},
+		{"not a whsec", at, []string{"whsec_a1", "sk_test_x"}, "secrets"},
+		{"bare prefix", at, []string{"whsec_"}, "secrets"},
+		{"17 secrets", at, slices.Repeat([]string{"whsec_a1"}, 17), "secrets"},
+		{"before 1970", time.Unix(-1, 0), []string{"whsec_a1"}, "t"},
+		{"after 9999", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), []string{"whsec_a1"}, "t"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := SignWebhook(body, tt.t, tt.secrets...)
+			var pe *pay.Error
+			if h != "" || !errors.As(err, &pe) || pe.Param != tt.param || !errors.Is(err, channel.ErrUnsupported) {
+				t.Fatalf("SignWebhook = %q, %v; want ErrUnsupported for %s", h, err, tt.param)
+			}
+			if strings.Contains(err.Error(), "sk_test_x") {
+				t.Fatalf("error echoes a secret: %v", err)
 			}
 		})
 	}
