@@ -1,8 +1,10 @@
 package alipay
 
 import (
+	"cmp"
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paykit-go/paykit/channel"
 )
@@ -57,25 +59,14 @@ func (c *Channel) SignAgreement(ctx context.Context, req channel.AgreementReques
 	if req.UserID == "" {
 		return channel.Agreement{}, channel.Errorf(channel.ErrMalformed, "user_id", "alipay: user_id is required")
 	}
-	logon := req.DisplayName
-	if logon == "" {
-		logon = req.UserID
-	}
-	if len([]rune(logon)) > maxLogonIDRunes {
+	logon := cmp.Or(req.DisplayName, req.UserID)
+	if utf8.RuneCountInString(logon) > maxLogonIDRunes {
 		return channel.Agreement{}, channel.Errorf(channel.ErrMalformed, "display_name", "alipay: display name is longer than %d characters", maxLogonIDRunes)
 	}
-	notify := req.NotifyURL
-	if notify == "" {
-		notify = c.notifyURL
+	if err := checkRequestURLs(req.NotifyURL, req.ReturnURL); err != nil {
+		return channel.Agreement{}, err
 	}
-	for _, u := range []struct{ param, v string }{{"notify_url", req.NotifyURL}, {"return_url", req.ReturnURL}} {
-		if u.v != "" {
-			if err := checkURL(u.param, u.v); err != nil {
-				return channel.Agreement{}, err
-			}
-		}
-	}
-	u, q, err := c.pageURL(call{method: methodAgreementSign, notifyURL: notify, returnURL: req.ReturnURL, biz: agreementSignBiz{
+	u, q, err := c.pageURL(call{method: methodAgreementSign, notifyURL: cmp.Or(req.NotifyURL, c.notifyURL), returnURL: req.ReturnURL, biz: agreementSignBiz{
 		PersonalProductCode: personalProductWithholding,
 		ProductCode:         productWithholding,
 		SignScene:           c.signScene,

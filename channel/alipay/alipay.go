@@ -109,12 +109,7 @@ func (cfg Config) validate() error {
 	if cfg.AlipayPublicKey == nil || cfg.AlipayPublicKey.N == nil || cfg.AlipayPublicKey.N.BitLen() < minKeyBits {
 		return bad("alipay_public_key", "AlipayPublicKey must be an RSA key of at least %d bits", minKeyBits)
 	}
-	if cfg.NotifyURL != "" {
-		if err := checkURL("notify_url", cfg.NotifyURL); err != nil {
-			return err
-		}
-	}
-	return nil
+	return checkURL("notify_url", cfg.NotifyURL)
 }
 
 // Name returns "alipay".

@@ -1,7 +1,9 @@
 package alipay
 
 import (
+	"cmp"
 	"context"
+	"unicode/utf8"
 
 	"github.com/paykit-go/paykit/channel"
 )
@@ -83,10 +85,7 @@ func (c *Channel) CreateCharge(ctx context.Context, req channel.ChargeRequest) (
 	if err != nil {
 		return channel.Charge{}, err
 	}
-	notify := req.NotifyURL
-	if notify == "" {
-		notify = c.notifyURL
-	}
+	notify := cmp.Or(req.NotifyURL, c.notifyURL)
 	pending := channel.Charge{ChargeID: req.ChargeID, Status: channel.StatusPending, Amount: req.Amount}
 	switch req.Scenario {
 	case channel.ScenarioInApp:
@@ -197,19 +196,12 @@ func (c *Channel) chargeBiz(req channel.ChargeRequest) (tradeBiz, error) {
 	if err != nil {
 		return tradeBiz{}, err
 	}
-	subject := req.Description
-	if subject == "" {
-		subject = req.ChargeID
-	}
-	if n := len([]rune(subject)); n > maxSubjectRunes {
+	subject := cmp.Or(req.Description, req.ChargeID)
+	if utf8.RuneCountInString(subject) > maxSubjectRunes {
 		return tradeBiz{}, channel.Errorf(channel.ErrMalformed, "description", "alipay: description is longer than %d characters", maxSubjectRunes)
 	}
-	for _, u := range []struct{ param, v string }{{"notify_url", req.NotifyURL}, {"return_url", req.ReturnURL}} {
-		if u.v != "" {
-			if err := checkURL(u.param, u.v); err != nil {
-				return tradeBiz{}, err
-			}
-		}
+	if err := checkRequestURLs(req.NotifyURL, req.ReturnURL); err != nil {
+		return tradeBiz{}, err
 	}
 	biz := tradeBiz{OutTradeNo: req.ChargeID, TotalAmount: total, Subject: subject}
 	if !req.ExpiresAt.IsZero() {

@@ -17,9 +17,9 @@
 // keeps those bytes (json.RawMessage) and verifies them with the Alipay
 // public key before it reads a single field; re-encoding the JSON would change
 // key order or escaping and break the check. Only an error that the gateway
-// raises before it looks at the call (codes 20000, 20001, 40001, 40002, or an
-// error_response) may arrive unsigned, and it is only ever believed as an
-// error.
+// raises before it looks at the call (codes 20000, 20001, 40001, 40002 and
+// 40006, also as an error_response) may arrive unsigned, and it is only
+// ever believed as an error.
 //
 // App payments (alipay.trade.app.pay), page payments (alipay.trade.page.pay)
 // and agreement signing (alipay.user.agreement.page.sign) make no call: the

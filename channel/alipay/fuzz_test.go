@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/paykit-go/paykit/channel"
@@ -111,6 +112,83 @@ func FuzzResponse(f *testing.F) {
 			}
 		} else if verifyRSA2(&k.alipay.PublicKey, r.raw, env.sign) != nil {
 			t.Fatal("accepted a result whose signature does not verify")
+		}
+	})
+}
+
+// FuzzMapNotification feeds arbitrary forms to the mapping that runs once a
+// notification's signature has verified, which FuzzParseCallback cannot
+// reach with forged bodies.
+func FuzzMapNotification(f *testing.F) {
+	for _, p := range []map[string]string{
+		paidNotice(),
+		{"notify_type": notifyTradeStatus, "trade_status": "TRADE_CLOSED", "out_trade_no": "o1"},
+		{"notify_type": notifyTradeStatus, "trade_status": "TRADE_CLOSED", "out_trade_no": "o1", "total_amount": "1.00"},
+		{"notify_type": notifyTradeStatus, "trade_status": "TRADE_SUCCESS", "out_trade_no": "o1", "trade_no": "t1", "total_amount": "5.00", "out_biz_no": "r1", "refund_fee": "2.00"},
+		{"notify_type": notifySign, "status": "NORMAL", "external_agreement_no": "agr1", "agreement_no": "20215607750930630440"},
+		{"notify_type": notifyUnsign, "status": "UNSIGN", "external_agreement_no": "agr1", "agreement_no": "20215607750930630440"},
+		{"notify_type": notifyTradeStatus, "trade_status": "TRADE_SUCCESS", "out_trade_no": "o1", "total_amount": "-0.00"},
+	} {
+		f.Add(formBody(p))
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		form, err := parseForm([]byte(body))
+		if err != nil {
+			return
+		}
+		ev, err := mapNotification(form)
+		if err != nil {
+			checkPayError(t, err, channel.ErrMalformed, channel.ErrUnsupported)
+			return
+		}
+		switch ev.Type {
+		case channel.EventAgreementSigned, channel.EventAgreementTerminated:
+			if ev.AgreementID != form["external_agreement_no"] || ev.ProviderAgreementID != form["agreement_no"] || !isToken(ev.AgreementID) || !isToken(ev.ProviderAgreementID) {
+				t.Fatalf("agreement event %+v from %v", ev, form)
+			}
+			return
+		case channel.EventRefundSucceeded:
+			// refund_fee is cumulative: a refund event carries no amount.
+			if ev.RefundID != form["out_biz_no"] || !isToken(ev.RefundID) || ev.Amount != (pay.Money{}) {
+				t.Fatalf("refund event %+v from %v", ev, form)
+			}
+		case channel.EventChargeSucceeded, channel.EventChargeClosed:
+			if ev.Amount.Currency == "" && (ev.Type == channel.EventChargeSucceeded || form["total_amount"] != "") {
+				t.Fatalf("event %+v dropped total_amount %q", ev, form["total_amount"])
+			}
+			if ev.Amount.Currency != "" && (ev.Amount.Currency != currency || ev.Amount.Amount < 0) {
+				t.Fatalf("event amount %v", ev.Amount)
+			}
+		default:
+			t.Fatalf("unexpected event type %q", ev.Type)
+		}
+		if ev.ChargeID != form["out_trade_no"] || !isToken(ev.ChargeID) || ev.ProviderChargeID != form["trade_no"] {
+			t.Fatalf("trade event %+v from %v", ev, form)
+		}
+	})
+}
+
+// FuzzFromYuan checks that amounts from Alipay parse exactly or not at all,
+// and that a refusal keeps the untrusted text short.
+func FuzzFromYuan(f *testing.F) {
+	for _, s := range []string{"0.01", "12.34", "100000000.00", "1", "1.5", "-1", "-0.00", "1e3", "1.234", "", " 1", "９", strings.Repeat("9", 30)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := fromYuan(s, "total_amount")
+		if err != nil {
+			checkPayError(t, err, channel.ErrMalformed)
+			if len(err.Error()) > 1024 {
+				t.Fatalf("error of %d bytes for %d bytes of input", len(err.Error()), len(s))
+			}
+			return
+		}
+		if m.Currency != currency || m.Amount < 0 || strings.HasPrefix(s, "-") {
+			t.Fatalf("fromYuan(%q) = %v", s, m)
+		}
+		back, err := fromYuan(m.Decimal(), "total_amount")
+		if err != nil || back != m {
+			t.Fatalf("fromYuan(%q) = %v, which reads back as %v, %v", s, m, back, err)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package alipay
 
 import (
+	"strings"
 	"time"
 
 	"github.com/paykit-go/paykit/channel"
@@ -39,12 +40,12 @@ func toYuan(m pay.Money, param string) (string, error) {
 	return m.Decimal(), nil
 }
 
-// fromYuan parses a yuan string from Alipay exactly into fen. Anything but
-// a non-negative decimal with at most two fraction digits is malformed:
-// "1e3", "-1", "1.2.3", "1.234", "".
+// fromYuan parses a yuan string from Alipay exactly into fen. Anything but an
+// unsigned decimal with at most two fraction digits is malformed: "1e3",
+// "-1", "-0.00", "1.2.3", "1.234", "".
 func fromYuan(s, param string) (pay.Money, error) {
 	m, err := pay.ParseMoney(s, currency)
-	if err != nil || m.Amount < 0 {
+	if err != nil || strings.HasPrefix(s, "-") {
 		return pay.Money{}, channel.Errorf(channel.ErrMalformed, param, "alipay: %s %q is not a yuan amount", param, clip(s))
 	}
 	return m, nil
@@ -53,7 +54,7 @@ func fromYuan(s, param string) (pay.Money, error) {
 // clip keeps untrusted text short and printable inside error messages.
 func clip(s string) string {
 	const limit = 48
-	out := make([]rune, 0, len(s))
+	out := make([]rune, 0, min(len(s), limit))
 	for _, r := range s {
 		if len(out) == limit {
 			return string(out) + "…"

@@ -29,7 +29,7 @@ func TestYuanConversion(t *testing.T) {
 			t.Errorf("fromYuan(%q) = %v, %v; want %d fen", tt.yuan, m, err, tt.fen)
 		}
 	}
-	for _, bad := range []string{"1.2.3", "-1", "1e3", "", "1.", ".5", "+1", "1.001", " 1.00", "1,00", "０.01", "99999999999999999999"} {
+	for _, bad := range []string{"1.2.3", "-1", "-0.00", "1e3", "", "1.", ".5", "+1", "1.001", " 1.00", "1,00", "０.01", "99999999999999999999"} {
 		if m, err := fromYuan(bad, "total_amount"); err == nil {
 			t.Errorf("fromYuan(%q) = %v, want an error", bad, m)
 		} else {

@@ -21,7 +21,10 @@ const (
 //     total_amount;
 //   - TRADE_CLOSED with out_biz_no and refund_fee is a full refund (Alipay
 //     closes a fully refunded trade): refund.succeeded;
-//   - TRADE_CLOSED otherwise: charge.closed.
+//   - TRADE_CLOSED otherwise: charge.closed, for total_amount when the
+//     notification has one (it is optional) and with Amount left zero
+//     when it has none, so that the aggregator does not take the absence
+//     for an amount of 0.00 CNY.
 //
 // For refund events RefundID is out_biz_no (the refund's out_request_no)
 // and Amount is left zero: the notification's refund_fee is the trade's
@@ -93,19 +96,17 @@ func mapTradeNotification(form map[string]string) (channel.Event, error) {
 		ev.Type, ev.RefundID = channel.EventRefundSucceeded, refundID
 		return ev, nil
 	}
+	ev.Type = channel.EventChargeSucceeded
 	if status == "TRADE_CLOSED" {
 		ev.Type = channel.EventChargeClosed
-		amount, err := moneyOrZero(form["total_amount"], "total_amount")
-		if err != nil {
-			return channel.Event{}, err
+		if form["total_amount"] == "" {
+			return ev, nil // no amount reported, rather than 0.00 CNY
 		}
-		ev.Amount = amount
-		return ev, nil
 	}
 	amount, err := fromYuan(form["total_amount"], "total_amount")
 	if err != nil {
 		return channel.Event{}, err
 	}
-	ev.Type, ev.Amount = channel.EventChargeSucceeded, amount
+	ev.Amount = amount
 	return ev, nil
 }

@@ -19,9 +19,15 @@ func TestMapNotification(t *testing.T) {
 	charge := func(typ channel.EventType, fen int64) channel.Event {
 		return channel.Event{Type: typ, ChargeID: "m_order", ProviderChargeID: "2026030122001499", Amount: cny(fen)}
 	}
-	refund := func(id string, _ int64) channel.Event { // refund_fee is cumulative, so no Amount
-		ev := charge(channel.EventRefundSucceeded, 0)
-		ev.RefundID, ev.Amount = id, pay.Money{}
+	// noAmount is an event of typ that reports no amount.
+	noAmount := func(typ channel.EventType) channel.Event {
+		ev := charge(typ, 0)
+		ev.Amount = pay.Money{}
+		return ev
+	}
+	refund := func(id string) channel.Event { // refund_fee is cumulative, so no Amount
+		ev := noAmount(channel.EventRefundSucceeded)
+		ev.RefundID = id
 		return ev
 	}
 	tests := []struct {
@@ -33,9 +39,9 @@ func TestMapNotification(t *testing.T) {
 		{"paid", trade("trade_status", "TRADE_SUCCESS", "total_amount", "12.34"), charge(channel.EventChargeSucceeded, 1234), nil},
 		{"finished", trade("trade_status", "TRADE_FINISHED", "total_amount", "100000.00"), charge(channel.EventChargeSucceeded, 100000_00), nil},
 		{"closed unpaid", trade("trade_status", "TRADE_CLOSED", "total_amount", "0.01"), charge(channel.EventChargeClosed, 1), nil},
-		{"closed, no amount", trade("trade_status", "TRADE_CLOSED"), charge(channel.EventChargeClosed, 0), nil},
-		{"partial refund", trade("trade_status", "TRADE_SUCCESS", "total_amount", "12.34", "out_biz_no", "rf_1", "refund_fee", "2.34", "gmt_refund", "2026-03-01 10:00:00.123"), refund("rf_1", 234), nil},
-		{"full refund closes", trade("trade_status", "TRADE_CLOSED", "total_amount", "12.34", "out_biz_no", "rf_2", "refund_fee", "12.34"), refund("rf_2", 1234), nil},
+		{"closed, no amount", trade("trade_status", "TRADE_CLOSED"), noAmount(channel.EventChargeClosed), nil},
+		{"partial refund", trade("trade_status", "TRADE_SUCCESS", "total_amount", "12.34", "out_biz_no", "rf_1", "refund_fee", "2.34", "gmt_refund", "2026-03-01 10:00:00.123"), refund("rf_1"), nil},
+		{"full refund closes", trade("trade_status", "TRADE_CLOSED", "total_amount", "12.34", "out_biz_no", "rf_2", "refund_fee", "12.34"), refund("rf_2"), nil},
 		{"refund_fee without out_biz_no is a close", trade("trade_status", "TRADE_CLOSED", "total_amount", "12.34", "refund_fee", "12.34"), charge(channel.EventChargeClosed, 1234), nil},
 		{"signed", map[string]string{"notify_type": "dut_user_sign", "status": "NORMAL", "external_agreement_no": "agr1", "agreement_no": "20215607750930630440"},
 			channel.Event{Type: channel.EventAgreementSigned, AgreementID: "agr1", ProviderAgreementID: "20215607750930630440"}, nil},
@@ -50,6 +56,7 @@ func TestMapNotification(t *testing.T) {
 		{"no order", trade("out_trade_no", "", "trade_status", "TRADE_SUCCESS", "total_amount", "1.00"), channel.Event{}, channel.ErrMalformed},
 		{"paid without amount", trade("trade_status", "TRADE_SUCCESS"), channel.Event{}, channel.ErrMalformed},
 		{"negative amount", trade("trade_status", "TRADE_SUCCESS", "total_amount", "-1.00"), channel.Event{}, channel.ErrMalformed},
+		{"closed, bad amount", trade("trade_status", "TRADE_CLOSED", "total_amount", "1e3"), channel.Event{}, channel.ErrMalformed},
 		{"three decimals", trade("trade_status", "TRADE_SUCCESS", "total_amount", "1.001"), channel.Event{}, channel.ErrMalformed},
 		{"zero refund", trade("trade_status", "TRADE_SUCCESS", "out_biz_no", "rf", "refund_fee", "0.00"), channel.Event{}, channel.ErrMalformed},
 		{"bad refund number", trade("trade_status", "TRADE_SUCCESS", "out_biz_no", "r f", "refund_fee", "1.00"), channel.Event{}, channel.ErrMalformed},

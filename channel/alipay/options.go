@@ -79,11 +79,11 @@ func optionError(param, format string, args ...any) error {
 // built on it too.
 func WithBaseURL(u string) Option {
 	return func(o *options) error {
-		if err := o.SetBaseURL(u); err != nil {
-			return err
-		}
 		if len(u) > maxURLLen {
 			return optionError("base_url", "WithBaseURL: the URL must be at most %d bytes", maxURLLen)
+		}
+		if err := o.SetBaseURL(u); err != nil {
+			return err
 		}
 		// The gateway is one endpoint, not a prefix: keep its path exactly
 		// as given, trailing "/" included.
@@ -156,13 +156,25 @@ func WithSignScene(scene string) Option {
 }
 
 // checkURL accepts absolute http and https URLs without credentials or
-// fragment.
+// fragment, and the empty string: every URL it checks is optional.
 func checkURL(param, s string) error {
+	if s == "" {
+		return nil
+	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Fragment != "" || len(s) > maxURLLen {
 		return optionError(param, "%s must be an absolute http or https URL without credentials or fragment", param)
 	}
 	return nil
+}
+
+// checkRequestURLs validates a request's optional notify_url and
+// return_url.
+func checkRequestURLs(notifyURL, returnURL string) error {
+	if err := checkURL("notify_url", notifyURL); err != nil {
+		return err
+	}
+	return checkURL("return_url", returnURL)
 }
 
 // isToken reports whether s is made of ASCII letters, digits, '_' and '-'.

@@ -3,6 +3,7 @@ package alipay
 import (
 	"context"
 	"errors"
+	"unicode/utf8"
 
 	"github.com/paykit-go/paykit/channel"
 )
@@ -60,7 +61,7 @@ func (c *Channel) Refund(ctx context.Context, req channel.RefundRequest) (channe
 	if err != nil {
 		return channel.Refund{}, err
 	}
-	if len([]rune(req.Reason)) > maxReasonRunes {
+	if utf8.RuneCountInString(req.Reason) > maxReasonRunes {
 		return channel.Refund{}, channel.Errorf(channel.ErrMalformed, "reason", "alipay: reason is longer than %d characters", maxReasonRunes)
 	}
 	k := call{method: methodRefund, mutating: true, biz: refundBiz{
@@ -70,15 +71,8 @@ func (c *Channel) Refund(ctx context.Context, req channel.RefundRequest) (channe
 		OutRequestNo: req.RefundID,
 		RefundReason: req.Reason,
 	}}
-	r, err := c.do(ctx, k)
-	if err != nil {
-		return channel.Refund{}, err
-	}
-	if err := r.failure(k); err != nil {
-		return channel.Refund{}, err
-	}
 	var res refundResult
-	if err := r.decode(k.method, &res); err != nil {
+	if err := c.invoke(ctx, k, &res); err != nil {
 		return channel.Refund{}, err
 	}
 	if res.OutTradeNo != "" && res.OutTradeNo != req.ChargeID {
@@ -115,15 +109,8 @@ func (c *Channel) QueryRefund(ctx context.Context, chargeID, refundID string) (c
 		return channel.Refund{}, err
 	}
 	k := call{method: methodRefundQuery, biz: map[string]string{"out_trade_no": chargeID, "out_request_no": refundID}}
-	r, err := c.do(ctx, k)
-	if err != nil {
-		return channel.Refund{}, err
-	}
-	if err := r.failure(k); err != nil {
-		return channel.Refund{}, err
-	}
 	var res refundResult
-	if err := r.decode(k.method, &res); err != nil {
+	if err := c.invoke(ctx, k, &res); err != nil {
 		return channel.Refund{}, err
 	}
 	if (res.OutTradeNo != "" && res.OutTradeNo != chargeID) || (res.OutRequestNo != "" && res.OutRequestNo != refundID) {

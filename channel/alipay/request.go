@@ -124,6 +124,19 @@ func (c *Channel) do(ctx context.Context, k call) (reply, error) {
 	return c.openResponse(k, resp.Body)
 }
 
+// invoke sends k and decodes its result into v. An answer other than 10000
+// is the error reply.failure maps it to.
+func (c *Channel) invoke(ctx context.Context, k call, v any) error {
+	r, err := c.do(ctx, k)
+	if err != nil {
+		return err
+	}
+	if err := r.failure(k); err != nil {
+		return err
+	}
+	return r.decode(k.method, v)
+}
+
 // ambiguous is the error for an answer that says nothing trustworthy about
 // the call's outcome: ErrOutcomeUnknown when the call may have changed
 // something, ErrUnavailable when it cannot have.

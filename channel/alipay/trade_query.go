@@ -16,15 +16,8 @@ func (c *Channel) QueryCharge(ctx context.Context, chargeID string) (channel.Cha
 		return channel.Charge{}, err
 	}
 	k := call{method: methodQuery, biz: map[string]string{"out_trade_no": chargeID}}
-	r, err := c.do(ctx, k)
-	if err != nil {
-		return channel.Charge{}, err
-	}
-	if err := r.failure(k); err != nil {
-		return channel.Charge{}, err
-	}
 	var res tradeResult
-	if err := r.decode(k.method, &res); err != nil {
+	if err := c.invoke(ctx, k, &res); err != nil {
 		return channel.Charge{}, err
 	}
 	if res.OutTradeNo != chargeID {
@@ -41,9 +34,11 @@ func (c *Channel) QueryCharge(ctx context.Context, chargeID string) (channel.Cha
 	default:
 		return channel.Charge{}, channel.Errorf(channel.ErrMalformed, "trade_status", "alipay: unknown trade_status %q", clip(res.TradeStatus))
 	}
-	if ch.Amount, err = fromYuan(res.TotalAmount, "total_amount"); err != nil {
+	amount, err := fromYuan(res.TotalAmount, "total_amount")
+	if err != nil {
 		return channel.Charge{}, err
 	}
+	ch.Amount = amount
 	if ch.Status == channel.StatusSucceeded && res.SendPayDate != "" {
 		if t, err := parseTime(res.SendPayDate); err == nil {
 			ch.PaidAt = t
@@ -61,15 +56,8 @@ func (c *Channel) CloseCharge(ctx context.Context, chargeID string) error {
 		return err
 	}
 	k := call{method: methodClose, biz: map[string]string{"out_trade_no": chargeID}, mutating: true}
-	r, err := c.do(ctx, k)
-	if err != nil {
-		return err
-	}
-	if err := r.failure(k); err != nil {
-		return err
-	}
 	var res tradeResult
-	if err := r.decode(k.method, &res); err != nil {
+	if err := c.invoke(ctx, k, &res); err != nil {
 		return err
 	}
 	if res.OutTradeNo != "" && res.OutTradeNo != chargeID {

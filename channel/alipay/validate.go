@@ -1,9 +1,6 @@
 package alipay
 
-import (
-	"github.com/paykit-go/paykit/channel"
-	"github.com/paykit-go/paykit/pay"
-)
+import "github.com/paykit-go/paykit/channel"
 
 // mismatchedAnswer is the error for a correctly signed answer about another
 // trade: Alipay's signature does not bind an answer to its request, so a
@@ -19,12 +16,4 @@ func checkNumber(param, v string, maxLen int) error {
 		return channel.Errorf(channel.ErrMalformed, param, "alipay: %s must be 1-%d letters, digits, '_' or '-'", param, maxLen)
 	}
 	return nil
-}
-
-// moneyOrZero parses an optional yuan amount.
-func moneyOrZero(s, param string) (pay.Money, error) {
-	if s == "" {
-		return pay.Money{Currency: currency}, nil
-	}
-	return fromYuan(s, param)
 }
