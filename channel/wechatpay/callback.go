@@ -4,8 +4,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/paykit-go/paykit/channel"
+	"github.com/paykit-go/paykit/pay"
 )
 
 // Event types this package maps.
@@ -21,16 +23,12 @@ const (
 // refundNotice is the resource of the REFUND.* callbacks. The payer's
 // user_received_account is deliberately not read.
 type refundNotice struct {
-	MchID         string `json:"mchid"`
-	OutTradeNo    string `json:"out_trade_no"`
-	TransactionID string `json:"transaction_id"`
-	OutRefundNo   string `json:"out_refund_no"`
-	RefundID      string `json:"refund_id"`
-	RefundStatus  string `json:"refund_status"`
-	Amount        *struct {
-		Total  int64 `json:"total"`
-		Refund int64 `json:"refund"`
-	} `json:"amount"`
+	MchID         string        `json:"mchid"`
+	OutTradeNo    string        `json:"out_trade_no"`
+	TransactionID string        `json:"transaction_id"`
+	OutRefundNo   string        `json:"out_refund_no"`
+	RefundStatus  string        `json:"refund_status"`
+	Amount        *refundAmount `json:"amount"`
 }
 
 // ParseCallback reads a WeChat Pay callback (at most MaxCallbackBytes),
@@ -39,7 +37,8 @@ type refundNotice struct {
 //   - TRANSACTION.SUCCESS → charge.succeeded (out_trade_no, transaction_id,
 //     amount.total);
 //   - REFUND.SUCCESS → refund.succeeded; REFUND.ABNORMAL and REFUND.CLOSED →
-//     refund.failed (out_trade_no, out_refund_no, refund_id, amount.refund);
+//     refund.failed (out_trade_no, transaction_id, out_refund_no,
+//     amount.refund);
 //   - ENTRUST.SIGN → agreement.signed; ENTRUST.TERMINATE →
 //     agreement.terminated (out_contract_code, contract_id).
 //
@@ -108,7 +107,7 @@ func (c *Channel) refundEvent(ev channel.Event, eventType string, plain []byte) 
 	if r.MchID != c.cfg.MchID {
 		return channel.Event{}, channel.Errorf(channel.ErrMalformed, "mchid", "wechatpay: callback is for another merchant")
 	}
-	want := map[string]string{EventRefundSuccess: "SUCCESS", EventRefundAbnormal: "ABNORMAL", EventRefundClosed: "CLOSED"}[eventType]
+	want := strings.TrimPrefix(eventType, "REFUND.") // SUCCESS, ABNORMAL or CLOSED
 	if r.RefundStatus != want {
 		return channel.Event{}, channel.Errorf(channel.ErrMalformed, "refund_status", "wechatpay: refund_status does not match %s", eventType)
 	}
@@ -174,8 +173,5 @@ func (c *Channel) Acknowledge(w http.ResponseWriter, err error) {
 	case errors.Is(err, channel.ErrUnsupported):
 		status, msg = http.StatusBadRequest, "unsupported event type"
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, `{"code":"FAIL","message":"`+msg+`"}`)
+	pay.WriteJSON(w, status, apiError{Code: "FAIL", Message: msg})
 }

@@ -28,6 +28,12 @@ type refresher struct {
 	tried    time.Time     // last attempt, successful or not
 }
 
+// triedWithinGap reports whether a download was attempted less than
+// refreshGap before now. The caller holds mu.
+func (r *refresher) triedWithinGap(now time.Time) bool {
+	return !r.tried.IsZero() && now.Sub(r.tried) < refreshGap
+}
+
 // RefreshCertificates downloads the platform certificates now (GET
 // /v3/certificates), verifies the answer, decrypts the certificates with the
 // APIv3 key, adds the valid ones to the Verifier and drops expired ones. Old
@@ -55,7 +61,7 @@ func (c *Channel) refreshIfDue(ctx context.Context) {
 	if !c.refresh.last.IsZero() && now.Sub(c.refresh.last) < c.refresh.interval {
 		return
 	}
-	if !c.refresh.tried.IsZero() && now.Sub(c.refresh.tried) < refreshGap {
+	if c.refresh.triedWithinGap(now) {
 		return
 	}
 	_ = c.downloadLocked(ctx)
@@ -73,18 +79,18 @@ func (c *Channel) refreshForSerial(ctx context.Context, serial string) {
 	if c.verifier.Has(serial) {
 		return // another caller's download brought it
 	}
-	if !c.refresh.tried.IsZero() && c.clock.Now().Sub(c.refresh.tried) < refreshGap {
+	if c.refresh.triedWithinGap(c.clock.Now()) {
 		return
 	}
 	_ = c.downloadLocked(ctx)
 }
 
-// certificateList is the answer of GET /v3/certificates.
+// certificateList is the answer of GET /v3/certificates. Each entry's
+// effective_time and expire_time are not read: the decrypted certificate's
+// own validity is what counts.
 type certificateList struct {
 	Data []struct {
 		SerialNo           string   `json:"serial_no"`
-		EffectiveTime      string   `json:"effective_time"`
-		ExpireTime         string   `json:"expire_time"`
 		EncryptCertificate Resource `json:"encrypt_certificate"`
 	} `json:"data"`
 }

@@ -74,16 +74,17 @@ func (c *Channel) CreateCharge(ctx context.Context, req channel.ChargeRequest) (
 		return channel.Charge{}, err
 	}
 	var path string
+	var action func(prepayAnswer) (channel.Action, error)
 	switch req.Scenario {
 	case channel.ScenarioQR:
-		path = "/v3/pay/transactions/native"
+		path, action = "/v3/pay/transactions/native", nativeAction
 	case channel.ScenarioInApp:
-		path = "/v3/pay/transactions/app"
+		path, action = "/v3/pay/transactions/app", c.appAction
 		if req.Payer != "" {
 			if !validOpenID(req.Payer) {
 				return channel.Charge{}, channel.Errorf(channel.ErrMalformed, "Payer", "wechatpay: Payer must be an openid (1-128 of [A-Za-z0-9_-]) for JSAPI")
 			}
-			path = "/v3/pay/transactions/jsapi"
+			path, action = "/v3/pay/transactions/jsapi", c.jsapiAction
 			body.Payer = &payer{OpenID: req.Payer}
 		}
 	case channel.ScenarioWeb:
@@ -92,6 +93,7 @@ func (c *Channel) CreateCharge(ctx context.Context, req channel.ChargeRequest) (
 			return channel.Charge{}, channel.Errorf(channel.ErrMalformed, "Payer", "wechatpay: H5 needs the payer's client IP in Payer")
 		}
 		path = "/v3/pay/transactions/h5"
+		action = func(ans prepayAnswer) (channel.Action, error) { return h5Action(ans, req.ReturnURL) }
 		body.SceneInfo = &sceneInfo{PayerClientIP: ip.String(), H5Info: &h5Info{Type: "Wap"}}
 	case channel.ScenarioScanned:
 		return channel.Charge{}, channel.Errorf(channel.ErrUnsupported, "Scenario", "wechatpay: micropay (scanned) exists only in API v2 and is not supported")
@@ -102,46 +104,40 @@ func (c *Channel) CreateCharge(ctx context.Context, req channel.ChargeRequest) (
 	if _, err := c.call(ctx, "create charge", http.MethodPost, path, body, &ans); err != nil {
 		return channel.Charge{}, err
 	}
-	ch := channel.Charge{ChargeID: req.ChargeID, Status: channel.StatusPending, Amount: req.Amount}
-	switch path {
-	case "/v3/pay/transactions/native":
-		if !validHTTPURL(ans.CodeURL) && !strings.HasPrefix(ans.CodeURL, "weixin://") {
-			return channel.Charge{}, missingField("code_url")
-		}
-		ch.Action.QRCode = ans.CodeURL
-	case "/v3/pay/transactions/app":
-		if !validPrepayID(ans.PrepayID) {
-			return channel.Charge{}, missingField("prepay_id")
-		}
-		if ch.Action.AppParams, err = c.appPayParams(ans.PrepayID); err != nil {
-			return channel.Charge{}, err
-		}
-	case "/v3/pay/transactions/jsapi":
-		if !validPrepayID(ans.PrepayID) {
-			return channel.Charge{}, missingField("prepay_id")
-		}
-		if ch.Action.AppParams, err = c.jsapiPayParams(ans.PrepayID); err != nil {
-			return channel.Charge{}, err
-		}
-	case "/v3/pay/transactions/h5":
-		if !validHTTPURL(ans.H5URL) {
-			return channel.Charge{}, missingField("h5_url")
-		}
-		ch.Action.RedirectURL = withRedirect(ans.H5URL, req.ReturnURL)
+	act, err := action(ans)
+	if err != nil {
+		return channel.Charge{}, err
 	}
-	return ch, nil
+	return channel.Charge{ChargeID: req.ChargeID, Status: channel.StatusPending, Amount: req.Amount, Action: act}, nil
+}
+
+// nativeAction is a Native order's code_url, to be shown as a QR code.
+func nativeAction(ans prepayAnswer) (channel.Action, error) {
+	if !validHTTPURL(ans.CodeURL) && !strings.HasPrefix(ans.CodeURL, "weixin://") {
+		return channel.Action{}, missingField("code_url")
+	}
+	return channel.Action{QRCode: ans.CodeURL}, nil
+}
+
+// h5Action is an H5 order's h5_url, with redirect_url appended as WeChat's
+// H5 guide describes, so the payer returns to returnURL afterwards.
+func h5Action(ans prepayAnswer, returnURL string) (channel.Action, error) {
+	if !validHTTPURL(ans.H5URL) {
+		return channel.Action{}, missingField("h5_url")
+	}
+	if returnURL == "" {
+		return channel.Action{RedirectURL: ans.H5URL}, nil
+	}
+	sep := "&"
+	if !strings.Contains(ans.H5URL, "?") {
+		sep = "?"
+	}
+	return channel.Action{RedirectURL: ans.H5URL + sep + "redirect_url=" + url.QueryEscape(returnURL)}, nil
 }
 
 // prepayBody builds the fields every order API shares.
 func (c *Channel) prepayBody(req channel.ChargeRequest, total int64) (*prepayRequest, error) {
-	desc := req.Description
-	if desc == "" {
-		desc = req.ChargeID
-	}
-	if len(desc) > maxDescription {
-		return nil, channel.Errorf(channel.ErrMalformed, "Description", "wechatpay: description is at most %d bytes", maxDescription)
-	}
-	notify, err := c.notifyURL(req.NotifyURL)
+	desc, notify, err := c.orderText(req)
 	if err != nil {
 		return nil, err
 	}
@@ -162,27 +158,31 @@ func (c *Channel) prepayBody(req channel.ChargeRequest, total int64) (*prepayReq
 	return body, nil
 }
 
+// orderText returns the description (req.Description, else the charge ID)
+// and notify URL every order API takes.
+func (c *Channel) orderText(req channel.ChargeRequest) (desc, notify string, err error) {
+	desc = req.Description
+	if desc == "" {
+		desc = req.ChargeID
+	}
+	if len(desc) > maxDescription {
+		return "", "", channel.Errorf(channel.ErrMalformed, "Description", "wechatpay: description is at most %d bytes", maxDescription)
+	}
+	if notify, err = c.notifyURL(req.NotifyURL); err != nil {
+		return "", "", err
+	}
+	return desc, notify, nil
+}
+
+// notifyURL is override when set and valid, else Config.NotifyURL.
 func (c *Channel) notifyURL(override string) (string, error) {
 	if override == "" {
 		return c.cfg.NotifyURL, nil
 	}
 	if !validNotifyURL(override) {
-		return "", channel.Errorf(channel.ErrMalformed, "NotifyURL", "wechatpay: NotifyURL must be an absolute http(s) URL without query, at most 256 bytes")
+		return "", channel.Errorf(channel.ErrMalformed, "NotifyURL", "wechatpay: NotifyURL must be an absolute http(s) URL without query or fragment, at most 256 bytes")
 	}
 	return override, nil
-}
-
-// withRedirect appends redirect_url to an h5_url, as WeChat's H5 guide
-// describes, so the payer returns to the merchant page afterwards.
-func withRedirect(h5URL, returnURL string) string {
-	if returnURL == "" {
-		return h5URL
-	}
-	sep := "&"
-	if !strings.Contains(h5URL, "?") {
-		sep = "?"
-	}
-	return h5URL + sep + "redirect_url=" + url.QueryEscape(returnURL)
 }
 
 func missingField(name string) error {

@@ -292,3 +292,39 @@ func TestCapabilities(t *testing.T) {
 		t.Errorf("Name = %q", with.Name())
 	}
 }
+
+// TestRefundNotifyURL: a refund's callback goes where RefundRequest.NotifyURL
+// says (the aggregator passes its per-channel callback URL), else to
+// Config.NotifyURL; a bad override never leaves.
+func TestRefundNotifyURL(t *testing.T) {
+	f := newFake()
+	defer f.Close()
+	ch := newTestChannel(t, f)
+	ctx := context.Background()
+	if _, err := ch.CreateCharge(ctx, qrCharge("order_rf_notify")); err != nil {
+		t.Fatal(err)
+	}
+	f.pay("order_rf_notify")
+	const override = "https://merchant.example/callbacks/wechatpay"
+	req := channel.RefundRequest{RefundID: "refund_n1", ChargeID: "order_rf_notify", Amount: cny(1), ChargeAmount: cny(10000), NotifyURL: override}
+	if _, err := ch.Refund(ctx, req); err != nil {
+		t.Fatalf("Refund: %v", err)
+	}
+	if got := f.lastRequest().body["notify_url"]; got != override {
+		t.Errorf("notify_url = %v, want the request's %q", got, override)
+	}
+	req.RefundID, req.NotifyURL = "refund_n2", ""
+	if _, err := ch.Refund(ctx, req); err != nil {
+		t.Fatalf("Refund: %v", err)
+	}
+	if got := f.lastRequest().body["notify_url"]; got != testNotifyURL {
+		t.Errorf("notify_url = %v, want Config.NotifyURL", got)
+	}
+	sent := f.requestCount()
+	req.RefundID, req.NotifyURL = "refund_n3", "https://merchant.example/n?x=1"
+	_, err := ch.Refund(ctx, req)
+	wantErr(t, err, channel.ErrMalformed)
+	if n := f.requestCount(); n != sent {
+		t.Errorf("%d requests reached the provider, want none", n-sent)
+	}
+}

@@ -66,17 +66,7 @@ func (c Config) validate() error {
 
 func validAPIv3KeyLen(n int) bool { return n == 16 || n == 24 || n == 32 }
 
-func validMchID(s string) bool {
-	if len(s) == 0 || len(s) > 32 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+func validMchID(s string) bool { return len(s) <= 32 && allDigits(s) }
 
 // validNotifyURL follows WeChat's rule for notify_url: absolute, reachable,
 // no query string.

@@ -8,16 +8,13 @@ import (
 
 	"github.com/paykit-go/paykit/channel"
 	"github.com/paykit-go/paykit/channel/internal/httpx"
+	"github.com/paykit-go/paykit/internal/clock"
 	"github.com/paykit-go/paykit/pay"
 )
 
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
-
 // FuzzDecodeAnswers runs every decoder of provider bytes — orders, refunds,
-// contracts, error bodies, callback envelopes, certificate lists — on the
-// same input. None may panic; every failure is a *pay.Error; and whatever
+// contracts, error bodies, callback envelopes, certificate lists, and the
+// decrypted resources of every mapped callback type — on the same input. None may panic; every failure is a *pay.Error; and whatever
 // decodes satisfies the invariants the channel relies on.
 func FuzzDecodeAnswers(f *testing.F) {
 	for _, s := range []string{
@@ -27,6 +24,9 @@ func FuzzDecodeAnswers(f *testing.F) {
 		`{"out_trade_no":"o","trade_state":"SUCCESS","amount":{"total":-1,"currency":"CNY"}}`,
 		`{"refund_id":"50300","out_refund_no":"r1","out_trade_no":"order_0001","status":"PROCESSING","amount":{"refund":1,"total":2,"currency":"CNY"}}`,
 		`{"out_contract_code":"ct1","contract_id":"Wx1","contract_state":"SIGNED"}`,
+		`{"mchid":"1900000109","out_contract_code":"ct1","contract_id":"Wx1","contract_state":"TERMINATED"}`,
+		`{"mchid":"1900000109","out_trade_no":"order_0001","out_refund_no":"r1","refund_id":"50","refund_status":"SUCCESS","amount":{"total":2,"refund":1}}`,
+		`{"mchid":"1900000109","out_trade_no":"order_0001","out_refund_no":"r1","refund_status":"ABNORMAL","amount":{"total":2,"refund":-1}}`,
 		`{"code":"ORDER_NOT_EXIST","message":"订单不存在"}`,
 		`{"id":"EV-1","create_time":"2026-03-01T18:00:00+08:00","event_type":"TRANSACTION.SUCCESS","resource_type":"encrypt-resource","summary":"x","resource":{"algorithm":"AEAD_AES_256_GCM","ciphertext":"AAAAAAAAAAAAAAAAAAAAAA==","nonce":"123456789012","associated_data":"transaction","original_type":"transaction"}}`,
 		`{"data":[{"serial_no":"AB","effective_time":"","expire_time":"","encrypt_certificate":{"algorithm":"AEAD_AES_256_GCM","nonce":"123456789012","associated_data":"certificate","ciphertext":"AAAAAAAAAAAAAAAAAAAAAA=="}}]}`,
@@ -37,7 +37,11 @@ func FuzzDecodeAnswers(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	c := &Channel{gcm: newGCM([]byte("a7cde1ZQBvLm3kP9sT2uW4xY6zR8nE0f")), clock: fixedClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))}
+	c := &Channel{
+		cfg:   Config{MchID: "1900000109"},
+		gcm:   newGCM([]byte("a7cde1ZQBvLm3kP9sT2uW4xY6zR8nE0f")),
+		clock: clock.NewFake(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)),
+	}
 	isPayErr := func(t *testing.T, what string, err error) {
 		t.Helper()
 		var pe *pay.Error
@@ -82,6 +86,21 @@ func FuzzDecodeAnswers(f *testing.F) {
 			}
 			if _, err := openResource(c.gcm, n.Resource); err != nil {
 				isPayErr(t, "resource", err)
+			}
+		}
+		for _, typ := range []string{EventTransactionSuccess, EventRefundSuccess, EventRefundAbnormal, EventRefundClosed, EventEntrustSign, EventEntrustTerminate} {
+			ev, err := c.event(Notification{ID: "EV-1", EventType: typ, Plaintext: body})
+			if err != nil {
+				isPayErr(t, typ, err)
+				continue
+			}
+			switch {
+			case ev.ID != "EV-1" || ev.Type == "":
+				t.Fatalf("%s: event %+v", typ, ev)
+			case ev.AgreementID == "" && (!validOrderNo(ev.ChargeID, 1, 32) || ev.Amount.Amount < 0 || ev.Amount.Currency != "CNY"):
+				t.Fatalf("%s: charge or refund event %+v", typ, ev)
+			case ev.AgreementID != "" && !validToken(ev.AgreementID, 1, 32):
+				t.Fatalf("%s: agreement event %+v", typ, ev)
 			}
 		}
 		if certs, err := c.decodeCertificates(body); err != nil {

@@ -65,8 +65,11 @@
 //     whose redirect_url is the signing page (Action.RedirectURL);
 //   - QueryAgreement: GET /v3/papay/sign/contracts/plan-id/{plan_id}/out-contract-code/{out_contract_code};
 //   - TerminateAgreement: POST …/out-contract-code/{out_contract_code}/terminate;
-//   - ScenarioAgreement charges: POST /v3/papay/pay/transactions/apply with the
-//     contract_id looked up by the agreement's out_contract_code. The debit is
+//   - ScenarioAgreement charges: POST /v3/papay/pay/transactions/apply with
+//     ChargeRequest.AgreementID sent as the contract_id as it is. That is
+//     WeChat's contract_id (Agreement.ProviderID, reported by the
+//     ENTRUST.SIGN callback and QueryAgreement), not the out_contract_code
+//     the other agreement calls take; no lookup is made. The debit is
 //     asynchronous: the charge is pending until TRANSACTION.SUCCESS arrives.
 //
 // The deduction schedule (预约扣费, /v3/papay/pay/schedules/…) and the

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paykit-go/paykit/channel"
 	"github.com/paykit-go/paykit/channel/wechatpay"
 	"github.com/paykit-go/paykit/pay"
 )
@@ -65,5 +64,3 @@ func noSecrets(t testing.TB, s string) {
 }
 
 func cny(fen int64) pay.Money { return pay.Money{Amount: fen, Currency: "CNY"} }
-
-var _ = channel.ErrDeclined

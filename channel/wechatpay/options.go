@@ -9,6 +9,7 @@ import (
 
 	"github.com/paykit-go/paykit/channel"
 	"github.com/paykit-go/paykit/channel/internal/httpx"
+	"github.com/paykit-go/paykit/internal/clock"
 	"github.com/paykit-go/paykit/pay"
 )
 
@@ -37,16 +38,11 @@ func defaultSettings() settings {
 			BaseURL: DefaultBaseURL,
 			Client:  &http.Client{Timeout: 30 * time.Second},
 			Policy:  pay.DefaultRetryPolicy(),
-			Clock:   systemClock{},
+			Clock:   clock.System{},
 		},
 		tolerance: DefaultTolerance,
 	}
 }
-
-// systemClock is the wall clock.
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 func optionError(param, format string, args ...any) error {
 	return channel.Errorf(channel.ErrMalformed, param, "wechatpay: "+format, args...)

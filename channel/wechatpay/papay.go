@@ -167,14 +167,7 @@ func (c *Channel) deduct(ctx context.Context, req channel.ChargeRequest, total i
 	if err := c.needPlan(); err != nil {
 		return channel.Charge{}, err
 	}
-	desc := req.Description
-	if desc == "" {
-		desc = req.ChargeID
-	}
-	if len(desc) > maxDescription {
-		return channel.Charge{}, channel.Errorf(channel.ErrMalformed, "Description", "wechatpay: description is at most %d bytes", maxDescription)
-	}
-	notify, err := c.notifyURL(req.NotifyURL)
+	desc, notify, err := c.orderText(req)
 	if err != nil {
 		return channel.Charge{}, err
 	}

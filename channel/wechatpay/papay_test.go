@@ -35,10 +35,14 @@ func TestAgreementLifecycle(t *testing.T) {
 	if err != nil || got.Status != channel.AgreementPending {
 		t.Fatalf("QueryAgreement before signing = %+v, %v", got, err)
 	}
-	// Debiting an unsigned contract is declined before any debit is asked.
+	// Unsigned, the contract has no contract_id yet; a debit naming the
+	// out_contract_code instead is sent as it is and WeChat declines it.
 	debit := channel.ChargeRequest{ChargeID: "papay_order_01", Scenario: channel.ScenarioAgreement, AgreementID: code, Amount: cny(1500), Description: "月度会员"}
 	_, err = ch.CreateCharge(ctx, debit)
 	wantErr(t, err, channel.ErrDeclined)
+	if req := f.lastRequest(); req.uri != "/v3/papay/pay/transactions/apply" || req.body["contract_id"] != code {
+		t.Errorf("unsigned debit request = %+v, want contract_id %q as given", req, code)
+	}
 
 	// The payer signs; WeChat says so in an ENTRUST.SIGN callback.
 	n := f.userSigns(code)

@@ -1,54 +1,60 @@
 package wechatpay
 
-import "strconv"
+import "github.com/paykit-go/paykit/channel"
 
-// appPayParams returns what the WeChat OpenSDK's PayReq needs to pay a
-// prepay_id in a native app, signed with the merchant key over
+// appAction turns an APP order's prepay_id into what the WeChat OpenSDK's
+// PayReq needs to pay it in a native app, signed with the merchant key over
 // appid\ntimestamp\nnoncestr\nprepayid\n. Keys are the PayReq field names
 // of the API v3 APP guide: appid, partnerid, prepayid, package
 // ("Sign=WXPay"), noncestr, timestamp, sign.
-func (c *Channel) appPayParams(prepayID string) (map[string]string, error) {
-	nonce, err := newNonce()
-	if err != nil {
-		return nil, err
+func (c *Channel) appAction(ans prepayAnswer) (channel.Action, error) {
+	if !validPrepayID(ans.PrepayID) {
+		return channel.Action{}, missingField("prepay_id")
 	}
-	ts := strconv.FormatInt(c.clock.Now().Unix(), 10)
-	sig, err := sign(c.cfg.MerchantKey, signedMessage(c.cfg.AppID, ts, nonce, prepayID))
+	ts, nonce, sig, err := c.signPayParams(ans.PrepayID)
 	if err != nil {
-		return nil, err
+		return channel.Action{}, err
 	}
-	return map[string]string{
+	return channel.Action{AppParams: map[string]string{
 		"appid":     c.cfg.AppID,
 		"partnerid": c.cfg.MchID,
-		"prepayid":  prepayID,
+		"prepayid":  ans.PrepayID,
 		"package":   "Sign=WXPay",
 		"noncestr":  nonce,
 		"timestamp": ts,
 		"sign":      sig,
-	}, nil
+	}}, nil
 }
 
-// jsapiPayParams returns the arguments of wx.requestPayment (mini program)
-// or WeixinJSBridge getBrandWCPayRequest (official account), signed with the
-// merchant key over appId\ntimeStamp\nnonceStr\npackage\n: appId,
-// timeStamp, nonceStr, package ("prepay_id=…"), signType ("RSA"), paySign.
-func (c *Channel) jsapiPayParams(prepayID string) (map[string]string, error) {
-	nonce, err := newNonce()
-	if err != nil {
-		return nil, err
+// jsapiAction turns a JSAPI order's prepay_id into the arguments of
+// wx.requestPayment (mini program) or WeixinJSBridge getBrandWCPayRequest
+// (official account), signed with the merchant key over
+// appId\ntimeStamp\nnonceStr\npackage\n: appId, timeStamp, nonceStr,
+// package ("prepay_id=…"), signType ("RSA"), paySign.
+func (c *Channel) jsapiAction(ans prepayAnswer) (channel.Action, error) {
+	if !validPrepayID(ans.PrepayID) {
+		return channel.Action{}, missingField("prepay_id")
 	}
-	ts := strconv.FormatInt(c.clock.Now().Unix(), 10)
-	pkg := "prepay_id=" + prepayID
-	sig, err := sign(c.cfg.MerchantKey, signedMessage(c.cfg.AppID, ts, nonce, pkg))
+	pkg := "prepay_id=" + ans.PrepayID
+	ts, nonce, sig, err := c.signPayParams(pkg)
 	if err != nil {
-		return nil, err
+		return channel.Action{}, err
 	}
-	return map[string]string{
+	return channel.Action{AppParams: map[string]string{
 		"appId":     c.cfg.AppID,
 		"timeStamp": ts,
 		"nonceStr":  nonce,
 		"package":   pkg,
 		"signType":  "RSA",
 		"paySign":   sig,
-	}, nil
+	}}, nil
+}
+
+// signPayParams signs appid\ntimestamp\nnonce\nlast\n with the merchant key
+// at a fresh timestamp and nonce, the message of both kinds of pay
+// parameters.
+func (c *Channel) signPayParams(last string) (ts, nonce, sig string, err error) {
+	ts, nonce = c.unixNow(), newNonce()
+	sig, err = sign(c.cfg.MerchantKey, signedMessage(c.cfg.AppID, ts, nonce, last))
+	return ts, nonce, sig, err
 }

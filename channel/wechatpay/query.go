@@ -14,19 +14,13 @@ import (
 // TRANSACTION.SUCCESS callback. Only the fields the channel reads are
 // listed; others (payer, promotion_detail, …) are ignored.
 type transaction struct {
-	MchID          string             `json:"mchid"`
-	OutTradeNo     string             `json:"out_trade_no"`
-	TransactionID  string             `json:"transaction_id"`
-	TradeState     string             `json:"trade_state"`
-	TradeStateDesc string             `json:"trade_state_desc"`
-	SuccessTime    string             `json:"success_time"`
-	Amount         *transactionAmount `json:"amount"`
-}
-
-type transactionAmount struct {
-	Total      int64  `json:"total"`
-	PayerTotal int64  `json:"payer_total"`
-	Currency   string `json:"currency"`
+	MchID          string  `json:"mchid"`
+	OutTradeNo     string  `json:"out_trade_no"`
+	TransactionID  string  `json:"transaction_id"`
+	TradeState     string  `json:"trade_state"`
+	TradeStateDesc string  `json:"trade_state_desc"`
+	SuccessTime    string  `json:"success_time"`
+	Amount         *amount `json:"amount"`
 }
 
 // tradeStates maps WeChat's trade_state onto the shared states. REFUND means
@@ -49,8 +43,7 @@ func (c *Channel) QueryCharge(ctx context.Context, chargeID string) (channel.Cha
 	if err := validChargeID(chargeID); err != nil {
 		return channel.Charge{}, err
 	}
-	uri := "/v3/pay/transactions/out-trade-no/" + url.PathEscape(chargeID) + "?mchid=" + url.QueryEscape(c.cfg.MchID)
-	resp, err := c.call(ctx, "query charge", http.MethodGet, uri, nil, nil)
+	resp, err := c.call(ctx, "query charge", http.MethodGet, orderPath(chargeID)+"?mchid="+url.QueryEscape(c.cfg.MchID), nil, nil)
 	if err != nil {
 		return channel.Charge{}, err
 	}
@@ -71,9 +64,13 @@ func (c *Channel) CloseCharge(ctx context.Context, chargeID string) error {
 	if err := validChargeID(chargeID); err != nil {
 		return err
 	}
-	uri := "/v3/pay/transactions/out-trade-no/" + url.PathEscape(chargeID) + "/close"
-	_, err := c.call(ctx, "close charge", http.MethodPost, uri, map[string]string{"mchid": c.cfg.MchID}, nil)
+	_, err := c.call(ctx, "close charge", http.MethodPost, orderPath(chargeID)+"/close", map[string]string{"mchid": c.cfg.MchID}, nil)
 	return err
+}
+
+// orderPath names an order by out_trade_no.
+func orderPath(chargeID string) string {
+	return "/v3/pay/transactions/out-trade-no/" + url.PathEscape(chargeID)
 }
 
 // decodeTransaction turns a queried order into a Charge.

@@ -26,15 +26,11 @@ type refundAmount struct {
 // refundObject is WeChat's refund as created and queried. The payer's
 // user_received_account and the fund details are deliberately not read.
 type refundObject struct {
-	RefundID    string `json:"refund_id"`
-	OutRefundNo string `json:"out_refund_no"`
-	OutTradeNo  string `json:"out_trade_no"`
-	Status      string `json:"status"`
-	Amount      *struct {
-		Refund   int64  `json:"refund"`
-		Total    int64  `json:"total"`
-		Currency string `json:"currency"`
-	} `json:"amount"`
+	RefundID    string        `json:"refund_id"`
+	OutRefundNo string        `json:"out_refund_no"`
+	OutTradeNo  string        `json:"out_trade_no"`
+	Status      string        `json:"status"`
+	Amount      *refundAmount `json:"amount"`
 }
 
 // refundStates maps a refund's status onto the shared states.
@@ -47,7 +43,8 @@ var refundStates = map[string]channel.RefundStatus{
 
 // Refund asks WeChat to refund part or all of a charge: POST
 // /v3/refund/domestic/refunds with out_trade_no, out_refund_no, reason,
-// notify_url and amount {refund, total, currency}. WeChat needs the charge's
+// notify_url (req.NotifyURL, else Config.NotifyURL) and amount {refund,
+// total, currency}. WeChat needs the charge's
 // total, so req.ChargeAmount is required; the charge is named by
 // out_trade_no (req.ChargeID), so req.ProviderChargeID is not needed.
 // Repeating it with the same RefundID is safe: WeChat de-duplicates by
@@ -73,11 +70,15 @@ func (c *Channel) Refund(ctx context.Context, req channel.RefundRequest) (channe
 	if len(req.Reason) > maxReason {
 		return channel.Refund{}, channel.Errorf(channel.ErrMalformed, "Reason", "wechatpay: reason is at most %d bytes", maxReason)
 	}
+	notify, err := c.notifyURL(req.NotifyURL)
+	if err != nil {
+		return channel.Refund{}, err
+	}
 	body := refundRequest{
 		OutTradeNo:  req.ChargeID,
 		OutRefundNo: req.RefundID,
 		Reason:      req.Reason,
-		NotifyURL:   c.cfg.NotifyURL,
+		NotifyURL:   notify,
 		Amount:      refundAmount{Refund: refund, Total: total, Currency: currency},
 	}
 	resp, err := c.call(ctx, "refund", http.MethodPost, "/v3/refund/domestic/refunds", body, nil)

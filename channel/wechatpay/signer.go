@@ -14,13 +14,11 @@ import (
 )
 
 // newNonce returns 32 upper-case hex characters from crypto/rand, the shape
-// of WeChat's own nonce_str values.
-func newNonce() (string, error) {
+// of WeChat's own nonce_str values. (rand.Read never returns an error.)
+func newNonce() string {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", channel.Errorf(channel.ErrUnavailable, "", "wechatpay: no randomness for a nonce")
-	}
-	return strings.ToUpper(hex.EncodeToString(b[:])), nil
+	_, _ = rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:]))
 }
 
 // signedMessage joins lines the way every WeChat Pay signature does: each
@@ -58,11 +56,8 @@ func requestMessage(method, uri, timestamp, nonce string, body []byte) []byte {
 // authorize returns the Authorization header value for one attempt of a
 // request: a fresh nonce and timestamp, signed with the merchant key.
 func (c *Channel) authorize(method, uri string, body []byte) (string, error) {
-	nonce, err := newNonce()
-	if err != nil {
-		return "", err
-	}
-	ts := strconv.FormatInt(c.clock.Now().Unix(), 10)
+	nonce := newNonce()
+	ts := c.unixNow()
 	sig, err := sign(c.cfg.MerchantKey, requestMessage(method, uri, ts, nonce, body))
 	if err != nil {
 		return "", err
@@ -75,3 +70,6 @@ func (c *Channel) authorize(method, uri string, body []byte) (string, error) {
 		SerialNo:  c.cfg.MerchantSerial,
 	}.String(), nil
 }
+
+// unixNow is the clock's time as the unix seconds WeChat signs.
+func (c *Channel) unixNow() string { return strconv.FormatInt(c.clock.Now().Unix(), 10) }

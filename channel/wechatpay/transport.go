@@ -72,21 +72,16 @@ func (c *Channel) call(ctx context.Context, op, method, uri string, in, out any)
 
 // decodeJSON decodes one JSON value and nothing after it. Unknown fields are
 // allowed: provider objects grow.
-func decodeJSON(body []byte, out any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(out); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errTrailing
-	}
-	return nil
-}
+func decodeJSON(body []byte, out any) error { return decode(body, out, false) }
 
 // decodeStrict is decodeJSON that also refuses unknown fields.
-func decodeStrict(body []byte, out any) error {
+func decodeStrict(body []byte, out any) error { return decode(body, out, true) }
+
+func decode(body []byte, out any, strict bool) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(out); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package wechatpay
 
 import (
 	"math"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/paykit-go/paykit/channel"
@@ -19,41 +20,25 @@ const (
 )
 
 // validToken reports whether s is min..max ASCII letters and digits.
-func validToken(s string, minLen, maxLen int) bool {
-	if len(s) < minLen || len(s) > maxLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isAlnum(s[i]) {
-			return false
-		}
-	}
-	return true
-}
+func validToken(s string, minLen, maxLen int) bool { return validChars(s, minLen, maxLen, "") }
 
 // validOrderNo reports whether s is min..max of [A-Za-z0-9_-], the
 // intersection of what WeChat accepts in out_trade_no and out_refund_no and
 // what paykit promises (channel.ChargeRequest.ChargeID).
-func validOrderNo(s string, minLen, maxLen int) bool {
+func validOrderNo(s string, minLen, maxLen int) bool { return validChars(s, minLen, maxLen, "_-") }
+
+// validSerial accepts certificate serials (hex) and public key IDs
+// (PUB_KEY_ID_0112…).
+func validSerial(s string) bool { return validChars(s, 1, 64, "_") }
+
+// validChars reports whether s is min..max bytes, each an ASCII letter, a
+// digit or one of extra.
+func validChars(s string, minLen, maxLen int, extra string) bool {
 	if len(s) < minLen || len(s) > maxLen {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; !isAlnum(c) && c != '_' && c != '-' {
-			return false
-		}
-	}
-	return true
-}
-
-// validSerial accepts certificate serials (hex) and public key IDs
-// (PUB_KEY_ID_0112…).
-func validSerial(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !isAlnum(c) && c != '_' {
+		if c := s[i]; !isAlnum(c) && strings.IndexByte(extra, c) < 0 {
 			return false
 		}
 	}

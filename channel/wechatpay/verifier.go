@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/paykit-go/paykit/channel"
+	"github.com/paykit-go/paykit/internal/clock"
 	"github.com/paykit-go/paykit/pay"
 )
 
@@ -39,12 +40,12 @@ type verifyKey struct {
 }
 
 // NewVerifier returns an empty Verifier that judges certificate expiry by
-// clock (nil means the wall clock).
-func NewVerifier(clock pay.Clock) *Verifier {
-	if clock == nil {
-		clock = systemClock{}
+// c (nil means the wall clock).
+func NewVerifier(c pay.Clock) *Verifier {
+	if c == nil {
+		c = clock.System{}
 	}
-	v := &Verifier{clock: clock}
+	v := &Verifier{clock: c}
 	empty := map[string]verifyKey{}
 	v.keys.Store(&empty)
 	return v

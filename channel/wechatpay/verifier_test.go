@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/paykit-go/paykit/channel"
 	"github.com/paykit-go/paykit/channel/wechatpay"
+	"github.com/paykit-go/paykit/internal/clock"
 )
 
 var (
@@ -213,16 +214,12 @@ func TestVerifierDirect(t *testing.T) {
 		})
 	}
 	// Expired certificates stop verifying.
-	late := wechatpay.NewVerifier(fixedClock(time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)))
+	late := wechatpay.NewVerifier(clock.NewFake(time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)))
 	if _, err := late.AddCertificate(k.certA); err != nil {
 		t.Fatal(err)
 	}
 	wantErr(t, late.Verify(serialA, msg, sig), channel.ErrBadSignature)
 }
-
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 // TestVerifierConcurrentSwap runs verifications while keys are swapped;
 // with -race it proves the Verifier is safe for concurrent use.

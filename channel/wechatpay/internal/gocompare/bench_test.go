@@ -25,6 +25,7 @@ import (
 
 	"github.com/agiledragon/gomonkey/v2"
 	"github.com/paykit-go/paykit/channel/wechatpay"
+	"github.com/paykit-go/paykit/internal/clock"
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/auth/verifiers"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/notify"
@@ -85,10 +86,6 @@ func (v vector) request() *http.Request {
 	return r
 }
 
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
-
 var (
 	merchantOnce sync.Once
 	merchantKey  *rsa.PrivateKey
@@ -107,7 +104,7 @@ func paykitChannel(tb testing.TB, v vector, cert *x509.Certificate) *wechatpay.C
 		MchID: "1234567890", AppID: "wxd678efh567hg6787", APIv3Key: v.APIv3Key,
 		MerchantSerial: "3775B6A45ACD588826D15E583A95F5DD", MerchantKey: merchantKey,
 		NotifyURL: "https://merchant.example/notify",
-	}, wechatpay.WithPlatformCertificates(cert), wechatpay.WithClock(fixedClock(time.Unix(v.NowUnix, 0))))
+	}, wechatpay.WithPlatformCertificates(cert), wechatpay.WithClock(clock.NewFake(time.Unix(v.NowUnix, 0))))
 	if err != nil {
 		tb.Fatal(err)
 	}
