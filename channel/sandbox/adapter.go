@@ -2,8 +2,6 @@ package sandbox
 
 import (
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/paykit-go/paykit/channel"
@@ -45,13 +43,6 @@ var _ channel.AgreementChannel = (*Channel)(nil)
 // http(s) URL, e.g. an httptest.Server's URL) sharing secret (at least 16
 // bytes, Provider.Secret) with it.
 func New(baseURL, secret string, opts ...Option) (*Channel, error) {
-	u, err := url.Parse(baseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, configError("base_url", "the base URL must be an absolute http(s) URL without query or fragment")
-	}
-	if len(secret) < minSecretLen {
-		return nil, configError("secret", "the secret must be at least %d bytes", minSecretLen)
-	}
 	policy := pay.DefaultRetryPolicy()
 	policy.BaseDelay, policy.MaxDelay = 20*time.Millisecond, time.Second
 	cfg := config{
@@ -63,6 +54,12 @@ func New(baseURL, secret string, opts ...Option) (*Channel, error) {
 		name:      DefaultName,
 		tolerance: DefaultTolerance,
 	}
+	if cfg.SetBaseURL(baseURL) != nil {
+		return nil, configError("base_url", "the base URL must be an absolute http(s) URL without user info, query or fragment")
+	}
+	if len(secret) < minSecretLen {
+		return nil, configError("secret", "the secret must be at least %d bytes", minSecretLen)
+	}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -73,7 +70,7 @@ func New(baseURL, secret string, opts ...Option) (*Channel, error) {
 	}
 	return &Channel{
 		name:      cfg.name,
-		base:      strings.TrimSuffix(u.String(), "/"),
+		base:      cfg.BaseURL,
 		secret:    secret,
 		doer:      cfg.Doer(),
 		clock:     cfg.Clock,

@@ -11,22 +11,40 @@ import (
 	"github.com/paykit-go/paykit/pay"
 )
 
+// fetch sends one request (see call), decodes the provider's answer with
+// decode and checks with about that it describes what was asked for.
+func fetch[T any](ctx context.Context, c *Channel, op, method, path string, in any, decode func([]byte) (T, error), about func(T) bool) (T, error) {
+	var zero T
+	body, err := c.call(ctx, op, method, path, in)
+	if err != nil {
+		return zero, err
+	}
+	v, err := decode(body)
+	if err != nil {
+		return zero, err
+	}
+	if !about(v) {
+		return zero, channel.Errorf(channel.ErrMalformed, "", "%s: the provider's answer does not describe what was asked for", op)
+	}
+	return v, nil
+}
+
 // call sends one signed API request (retried per the policy, each attempt
-// signed afresh) and returns the provider's status and body once the
-// response signature verified. in is marshalled as the JSON body; nil sends
-// none.
-func (c *Channel) call(ctx context.Context, op, method, path string, in any) (int, []byte, error) {
+// signed afresh) and returns the body of the provider's 200 answer once the
+// response signature verified; any other verified status is mapped by
+// providerError. in is marshalled as the JSON body; nil sends none.
+func (c *Channel) call(ctx context.Context, op, method, path string, in any) ([]byte, error) {
 	var body []byte
 	if in != nil {
 		var err error
 		if body, err = json.Marshal(in); err != nil {
-			return 0, nil, channel.Errorf(channel.ErrMalformed, "", "%s: cannot encode the request", op)
+			return nil, channel.Errorf(channel.ErrMalformed, "", "%s: cannot encode the request", op)
 		}
 	}
 	target := c.base + path
 	u, err := url.Parse(target)
 	if err != nil {
-		return 0, nil, channel.Errorf(channel.ErrMalformed, "", "%s: cannot build the request URL", op)
+		return nil, channel.Errorf(channel.ErrMalformed, "", "%s: cannot build the request URL", op)
 	}
 	reqURI := u.RequestURI()
 	built := false
@@ -51,13 +69,16 @@ func (c *Channel) call(ctx context.Context, op, method, path string, in any) (in
 		return req, nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	payload := responsePayload(targetPath(reqURI), resp.Body)
 	if _, err := pay.VerifyWebhook(resp.Header.Get(SignatureHeader), payload, c.clock.Now(), c.tolerance, c.secret); err != nil {
-		return 0, nil, verifyError(op+": response", err)
+		return nil, verifyError(op+": response", err)
 	}
-	return resp.Status, resp.Body, nil
+	if resp.Status != http.StatusOK {
+		return nil, providerError(op, resp.Status, resp.Body)
+	}
+	return resp.Body, nil
 }
 
 // providerError maps a verified non-200 answer onto the channel contract
@@ -75,6 +96,14 @@ func providerError(op string, status int, body []byte) error {
 		return channel.Errorf(channel.ErrDeclined, "", "%s: provider declined (%d %s)", op, status, msg)
 	}
 	return channel.Errorf(channel.ErrOutcomeUnknown, "", "%s: unexpected provider status %d", op, status)
+}
+
+// notify is the notify URL a request names, or the WithNotifyURL default.
+func (c *Channel) notify(u string) string {
+	if u == "" {
+		return c.notifyURL
+	}
+	return u
 }
 
 // pathID validates a merchant-side ID before it goes into a URL path: an ID

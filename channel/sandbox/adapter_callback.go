@@ -114,7 +114,8 @@ func firstMissing(fields ...field) string {
 	return ""
 }
 
-// Acknowledge answers a callback: 200 {"received":true} when err is nil;
+// Acknowledge answers a callback: 200 {"received":true} when err is nil or
+// ErrDuplicate (already applied);
 // 400 {"received":false,"error":<sentinel>} when the callback can never be
 // accepted (ErrBadSignature, ErrStale, ErrMalformed, ErrUnsupported), which
 // makes the provider stop retrying that delivery; 500 for any other error
@@ -124,6 +125,9 @@ func (c *Channel) Acknowledge(w http.ResponseWriter, err error) {
 	var out struct {
 		Received bool   `json:"received"`
 		Error    string `json:"error,omitempty"`
+	}
+	if errors.Is(err, channel.ErrDuplicate) {
+		err = nil // already applied: success, so the provider stops resending
 	}
 	out.Received = err == nil
 	if err != nil {

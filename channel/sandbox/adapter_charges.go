@@ -26,74 +26,43 @@ func (c *Channel) CreateCharge(ctx context.Context, req channel.ChargeRequest) (
 		AuthCode:    req.AuthCode,
 		AgreementID: req.AgreementID,
 		Payer:       req.Payer,
-		NotifyURL:   req.NotifyURL,
+		NotifyURL:   c.notify(req.NotifyURL),
 		ReturnURL:   req.ReturnURL,
-	}
-	if in.NotifyURL == "" {
-		in.NotifyURL = c.notifyURL
 	}
 	if !req.ExpiresAt.IsZero() {
 		in.ExpiresAt = req.ExpiresAt.Unix()
 	}
-	const op = "create charge"
-	status, body, err := c.call(ctx, op, http.MethodPost, "/v1/charges", in)
-	if err != nil {
-		return channel.Charge{}, err
-	}
-	if status != http.StatusOK {
-		return channel.Charge{}, providerError(op, status, body)
-	}
-	ch, err := decodeCharge(body)
-	if err != nil {
-		return channel.Charge{}, err
-	}
-	if ch.ChargeID != req.ChargeID || ch.Amount != req.Amount {
-		return channel.Charge{}, channel.Errorf(channel.ErrMalformed, "", "%s: provider answered for a different charge or amount", op)
-	}
-	return ch, nil
+	return fetch(ctx, c, "create charge", http.MethodPost, "/v1/charges", in, decodeCharge, func(ch channel.Charge) bool {
+		return ch.ChargeID == req.ChargeID && ch.Amount == req.Amount
+	})
 }
 
 // QueryCharge returns the provider's current view of a charge, or
 // ErrUnknownCharge.
 func (c *Channel) QueryCharge(ctx context.Context, chargeID string) (channel.Charge, error) {
-	return c.chargeCall(ctx, "query charge", http.MethodGet, chargeID, "")
+	return c.chargeCall(ctx, "query charge", http.MethodGet, chargeID, "", nil)
 }
 
 // CloseCharge closes a pending charge so it can no longer be paid (a
 // charge.closed callback follows). Closing a closed charge succeeds again;
 // closing a succeeded or failed charge is ErrDeclined.
 func (c *Channel) CloseCharge(ctx context.Context, chargeID string) error {
-	ch, err := c.chargeCall(ctx, "close charge", http.MethodPost, chargeID, "/close")
+	const op = "close charge"
+	ch, err := c.chargeCall(ctx, op, http.MethodPost, chargeID, "/close", struct{}{})
 	if err == nil && ch.Status != channel.StatusClosed {
-		return channel.Errorf(channel.ErrMalformed, "", "close charge: provider answered with a charge that is %s", ch.Status)
+		return channel.Errorf(channel.ErrMalformed, "", "%s: provider answered with a charge that is %s", op, ch.Status)
 	}
 	return err
 }
 
-// chargeCall sends a request about one existing charge and checks that
-// the answer is about that charge.
-func (c *Channel) chargeCall(ctx context.Context, op, method, chargeID, suffix string) (channel.Charge, error) {
+// chargeCall sends a request about one existing charge (to
+// /v1/charges/{chargeID}suffix) and checks that the answer is about it.
+func (c *Channel) chargeCall(ctx context.Context, op, method, chargeID, suffix string, in any) (channel.Charge, error) {
 	id, err := pathID("charge_id", chargeID, maxChargeIDLen)
 	if err != nil {
 		return channel.Charge{}, err
 	}
-	var in any
-	if method == http.MethodPost {
-		in = struct{}{}
-	}
-	status, body, err := c.call(ctx, op, method, "/v1/charges/"+id+suffix, in)
-	if err != nil {
-		return channel.Charge{}, err
-	}
-	if status != http.StatusOK {
-		return channel.Charge{}, providerError(op, status, body)
-	}
-	ch, err := decodeCharge(body)
-	if err != nil {
-		return channel.Charge{}, err
-	}
-	if ch.ChargeID != chargeID {
-		return channel.Charge{}, channel.Errorf(channel.ErrMalformed, "", "%s: provider answered for a different charge", op)
-	}
-	return ch, nil
+	return fetch(ctx, c, op, method, "/v1/charges/"+id+suffix, in, decodeCharge, func(ch channel.Charge) bool {
+		return ch.ChargeID == chargeID
+	})
 }

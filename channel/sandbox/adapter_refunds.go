@@ -15,38 +15,21 @@ import (
 // The provider posts the refund's callback to req.NotifyURL, or to the
 // WithNotifyURL address when that is empty.
 func (c *Channel) Refund(ctx context.Context, req channel.RefundRequest) (channel.Refund, error) {
-	const op = "refund"
 	in := refundRequestWire{
 		RefundID:  req.RefundID,
 		ChargeID:  req.ChargeID,
 		Amount:    req.Amount,
 		Reason:    req.Reason,
-		NotifyURL: req.NotifyURL,
+		NotifyURL: c.notify(req.NotifyURL),
 	}
-	if in.NotifyURL == "" {
-		in.NotifyURL = c.notifyURL
-	}
-	status, body, err := c.call(ctx, op, http.MethodPost, "/v1/refunds", in)
-	if err != nil {
-		return channel.Refund{}, err
-	}
-	if status != http.StatusOK {
-		return channel.Refund{}, providerError(op, status, body)
-	}
-	rf, err := decodeRefund(body)
-	if err != nil {
-		return channel.Refund{}, err
-	}
-	if rf.RefundID != req.RefundID || rf.ChargeID != req.ChargeID || rf.Amount != req.Amount {
-		return channel.Refund{}, channel.Errorf(channel.ErrMalformed, "", "%s: provider answered for a different refund or amount", op)
-	}
-	return rf, nil
+	return fetch(ctx, c, "refund", http.MethodPost, "/v1/refunds", in, decodeRefund, func(rf channel.Refund) bool {
+		return rf.RefundID == req.RefundID && rf.ChargeID == req.ChargeID && rf.Amount == req.Amount
+	})
 }
 
 // QueryRefund returns the provider's current view of a refund of chargeID,
 // or ErrUnknownCharge.
 func (c *Channel) QueryRefund(ctx context.Context, chargeID, refundID string) (channel.Refund, error) {
-	const op = "query refund"
 	cid, err := pathID("charge_id", chargeID, maxChargeIDLen)
 	if err != nil {
 		return channel.Refund{}, err
@@ -55,19 +38,7 @@ func (c *Channel) QueryRefund(ctx context.Context, chargeID, refundID string) (c
 	if err != nil {
 		return channel.Refund{}, err
 	}
-	status, body, err := c.call(ctx, op, http.MethodGet, "/v1/charges/"+cid+"/refunds/"+rid, nil)
-	if err != nil {
-		return channel.Refund{}, err
-	}
-	if status != http.StatusOK {
-		return channel.Refund{}, providerError(op, status, body)
-	}
-	rf, err := decodeRefund(body)
-	if err != nil {
-		return channel.Refund{}, err
-	}
-	if rf.RefundID != refundID || rf.ChargeID != chargeID {
-		return channel.Refund{}, channel.Errorf(channel.ErrMalformed, "", "%s: provider answered for a different refund", op)
-	}
-	return rf, nil
+	return fetch(ctx, c, "query refund", http.MethodGet, "/v1/charges/"+cid+"/refunds/"+rid, nil, decodeRefund, func(rf channel.Refund) bool {
+		return rf.RefundID == refundID && rf.ChargeID == chargeID
+	})
 }

@@ -21,6 +21,7 @@ func TestNewValidates(t *testing.T) {
 		{"relative base", "/v1", testSecret, nil},
 		{"ftp base", "ftp://example.com", testSecret, nil},
 		{"base with query", "http://example.com/?k=v", testSecret, nil},
+		{"base with user info", "http://user:pass@example.com", testSecret, nil},
 		{"short secret", "http://example.com", "short-secret", nil},
 		{"empty name", "http://example.com", testSecret, []Option{WithName("")}},
 		{"bad name", "http://example.com", testSecret, []Option{WithName("sand box")}},

@@ -144,6 +144,7 @@ func TestAcknowledge(t *testing.T) {
 		body   string
 	}{
 		{"ok", nil, 200, `{"received":true}`},
+		{"duplicate", channel.Errorf(channel.ErrDuplicate, "", "x"), 200, `{"received":true}`},
 		{"bad signature", channel.Errorf(channel.ErrBadSignature, "", "x"), 400, `{"received":false,"error":"channel_bad_signature"}`},
 		{"stale", channel.Errorf(channel.ErrStale, "", "x"), 400, `{"received":false,"error":"channel_stale"}`},
 		{"malformed", channel.Errorf(channel.ErrMalformed, "", "x"), 400, `{"received":false,"error":"channel_malformed"}`},

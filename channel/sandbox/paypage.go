@@ -44,50 +44,58 @@ func (p *Provider) renderPage(w http.ResponseWriter, status int, d pageData) {
 func (p *Provider) handlePayPage(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("provider_id")
 	find := func() *chargeRecord { return p.chargesByProvider[id] }
-	d := pageData{Title: "payment", Button: "Pay"}
-	if r.Method == http.MethodPost {
-		if _, err := p.changeChargeBy(r.Context(), find, channel.StatusPending, channel.StatusSucceeded, ""); err != nil {
-			d.Message = errorMessage(err)
-		} else {
-			d.Message = "Paid. The merchant is being notified."
-		}
+	payNow := func() error {
+		_, err := p.changeChargeBy(r.Context(), find, channel.StatusPending, channel.StatusSucceeded, "")
+		return err
 	}
-	p.mu.Lock()
-	c := find()
-	if c != nil {
+	p.servePage(w, r, pageData{Title: "payment", Button: "Pay"}, payNow, "Paid. The merchant is being notified.", func(d *pageData) bool {
+		c := find()
+		if c == nil {
+			return false
+		}
 		p.expireLocked(c, p.clock.Now())
 		d.Subject = c.req.Description + " " + c.req.Amount.String()
 		d.Status, d.Open, d.ReturnURL = string(c.status), c.status == channel.StatusPending, c.req.ReturnURL
-	}
-	p.mu.Unlock()
-	if c == nil {
-		p.renderPage(w, http.StatusNotFound, pageData{Title: "payment", Status: "unknown", Message: "No such payment."})
-		return
-	}
-	p.renderPage(w, http.StatusOK, d)
+		return true
+	})
 }
 
 // handleSignPage shows an agreement (GET) and signs it (POST).
 func (p *Provider) handleSignPage(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("provider_id")
 	find := func() *agreementRecord { return p.agreementsByProvider[id] }
-	d := pageData{Title: "agreement", Button: "Sign"}
+	sign := func() error {
+		_, err := p.signAgreement(r.Context(), find)
+		return err
+	}
+	p.servePage(w, r, pageData{Title: "agreement", Button: "Sign"}, sign, "Signed. The merchant is being notified.", func(d *pageData) bool {
+		ag := find()
+		if ag == nil {
+			return false
+		}
+		d.Subject = "Standing debit agreement with " + ag.req.DisplayName
+		d.Status, d.Open, d.ReturnURL = string(ag.status), ag.status == channel.AgreementPending, ag.req.ReturnURL
+		return true
+	})
+}
+
+// servePage serves a payer's page about one object. A POST first runs act
+// (paying or signing) and reports done or why act failed. describe fills
+// in the object's state under p.mu and reports whether it exists; when it
+// does not, the page says "No such <title>." with 404.
+func (p *Provider) servePage(w http.ResponseWriter, r *http.Request, d pageData, act func() error, done string, describe func(*pageData) bool) {
 	if r.Method == http.MethodPost {
-		if _, err := p.signAgreement(r.Context(), find); err != nil {
+		if err := act(); err != nil {
 			d.Message = errorMessage(err)
 		} else {
-			d.Message = "Signed. The merchant is being notified."
+			d.Message = done
 		}
 	}
 	p.mu.Lock()
-	ag := find()
-	if ag != nil {
-		d.Subject = "Standing debit agreement with " + ag.req.DisplayName
-		d.Status, d.Open, d.ReturnURL = string(ag.status), ag.status == channel.AgreementPending, ag.req.ReturnURL
-	}
+	found := describe(&d)
 	p.mu.Unlock()
-	if ag == nil {
-		p.renderPage(w, http.StatusNotFound, pageData{Title: "agreement", Status: "unknown", Message: "No such agreement."})
+	if !found {
+		p.renderPage(w, http.StatusNotFound, pageData{Title: d.Title, Status: "unknown", Message: "No such " + d.Title + "."})
 		return
 	}
 	p.renderPage(w, http.StatusOK, d)

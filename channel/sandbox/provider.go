@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -34,14 +35,7 @@ const maxRequestBytes = 64 << 10
 //
 // Call Close when done, to stop background callbacks.
 type Provider struct {
-	secret       string
-	clock        pay.Clock
-	client       *http.Client
-	cbAttempts   int
-	cbInterval   time.Duration
-	cbDelay      time.Duration
-	autoPay      bool
-	autoPayDelay time.Duration
+	providerConfig // as NewProvider's options left it; never changes
 
 	mux *http.ServeMux
 
@@ -86,10 +80,9 @@ func NewProvider(opts ...ProviderOption) (*Provider, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Provider{
-		secret: cfg.secret, clock: cfg.clock, client: cfg.client,
-		cbAttempts: cfg.cbAttempts, cbInterval: cfg.cbInterval, cbDelay: cfg.cbDelay,
-		autoPay: cfg.autoPay, autoPayDelay: cfg.autoPayDelay,
-		ctx: ctx, cancel: cancel,
+		providerConfig:       cfg,
+		ctx:                  ctx,
+		cancel:               cancel,
 		charges:              map[string]*chargeRecord{},
 		chargesByProvider:    map[string]*chargeRecord{},
 		refunds:              map[string]*refundRecord{},
@@ -245,10 +238,52 @@ func (p *Provider) decodeBody(w http.ResponseWriter, r *http.Request, body []byt
 
 // decodeOptional decodes an optional body: empty means the zero value.
 func (p *Provider) decodeOptional(w http.ResponseWriter, r *http.Request, body []byte, v any) bool {
-	if len(strings.TrimSpace(string(body))) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		return true
 	}
 	return p.decodeBody(w, r, body, v)
+}
+
+// decodeRequest strictly decodes a create request and checks its fields,
+// answering 400 on failure.
+func (p *Provider) decodeRequest(w http.ResponseWriter, r *http.Request, body []byte, in interface{ check() string }) bool {
+	if !p.decodeBody(w, r, body, in) {
+		return false
+	}
+	if msg := in.check(); msg != "" {
+		p.fail(w, r, http.StatusBadRequest, "invalid_request", "%s", msg)
+		return false
+	}
+	return true
+}
+
+// takeFaultOr503 consumes the next fault queued for op. When it is
+// FaultUnavailable it answers 503 at once and returns false.
+func (p *Provider) takeFaultOr503(w http.ResponseWriter, r *http.Request, op Op) (*Fault, bool) {
+	f := p.takeFault(op)
+	if f.is(FaultUnavailable) {
+		p.fail(w, r, http.StatusServiceUnavailable, "unavailable", "the provider is unavailable")
+		return nil, false
+	}
+	return f, true
+}
+
+// query answers a GET of one stored object (OpQuery faults apply): view
+// returns the object's wire form under p.mu, or false when there is none,
+// which answers 404 with notFound.
+func (p *Provider) query(w http.ResponseWriter, r *http.Request, notFound string, view func() (any, bool)) {
+	f, ok := p.takeFaultOr503(w, r, OpQuery)
+	if !ok {
+		return
+	}
+	p.mu.Lock()
+	v, found := view()
+	p.mu.Unlock()
+	if !found {
+		p.answer(w, r, f, http.StatusNotFound, errAnswer("not_found", notFound))
+		return
+	}
+	p.answer(w, r, f, http.StatusOK, v)
 }
 
 // baseURL is the provider's URL as the client addressed it: scheme, host

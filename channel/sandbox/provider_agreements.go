@@ -26,11 +26,7 @@ func (in agreementRequestWire) check() string {
 // signing page; it is idempotent by agreement_id.
 func (p *Provider) handleCreateAgreement(w http.ResponseWriter, r *http.Request, body []byte) {
 	var in agreementRequestWire
-	if !p.decodeBody(w, r, body, &in) {
-		return
-	}
-	if msg := in.check(); msg != "" {
-		p.fail(w, r, http.StatusBadRequest, "invalid_request", "%s", msg)
+	if !p.decodeRequest(w, r, body, &in) {
 		return
 	}
 	p.mu.Lock()
@@ -52,21 +48,13 @@ func (p *Provider) handleCreateAgreement(w http.ResponseWriter, r *http.Request,
 }
 
 func (p *Provider) handleQueryAgreement(w http.ResponseWriter, r *http.Request, _ []byte) {
-	f := p.takeFault(OpQuery)
-	if f.is(FaultUnavailable) {
-		p.fail(w, r, http.StatusServiceUnavailable, "unavailable", "the provider is unavailable")
-		return
-	}
-	p.mu.Lock()
-	ag := p.agreements[r.PathValue("agreement_id")]
-	if ag == nil {
-		p.mu.Unlock()
-		p.answer(w, r, f, http.StatusNotFound, errAnswer("not_found", "no such agreement"))
-		return
-	}
-	view := ag.wire()
-	p.mu.Unlock()
-	p.answer(w, r, f, http.StatusOK, view)
+	p.query(w, r, "no such agreement", func() (any, bool) {
+		ag := p.agreements[r.PathValue("agreement_id")]
+		if ag == nil {
+			return nil, false
+		}
+		return ag.wire(), true
+	})
 }
 
 // handleTerminateAgreement ends an agreement (pending or signed) with an

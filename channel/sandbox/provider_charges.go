@@ -60,16 +60,11 @@ func errAnswer(code, msg string) errorWire {
 
 func (p *Provider) handleCreateCharge(w http.ResponseWriter, r *http.Request, body []byte) {
 	var in chargeRequestWire
-	if !p.decodeBody(w, r, body, &in) {
+	if !p.decodeRequest(w, r, body, &in) {
 		return
 	}
-	if msg := in.check(); msg != "" {
-		p.fail(w, r, http.StatusBadRequest, "invalid_request", "%s", msg)
-		return
-	}
-	f := p.takeFault(OpCreate)
-	if f.is(FaultUnavailable) {
-		p.fail(w, r, http.StatusServiceUnavailable, "unavailable", "the provider is unavailable")
+	f, ok := p.takeFaultOr503(w, r, OpCreate)
+	if !ok {
 		return
 	}
 	now := p.clock.Now()
@@ -173,22 +168,14 @@ func (p *Provider) scheduleAutoPayLocked(c *chargeRecord) {
 }
 
 func (p *Provider) handleQueryCharge(w http.ResponseWriter, r *http.Request, _ []byte) {
-	f := p.takeFault(OpQuery)
-	if f.is(FaultUnavailable) {
-		p.fail(w, r, http.StatusServiceUnavailable, "unavailable", "the provider is unavailable")
-		return
-	}
-	p.mu.Lock()
-	c := p.charges[r.PathValue("charge_id")]
-	if c == nil {
-		p.mu.Unlock()
-		p.answer(w, r, f, http.StatusNotFound, errAnswer("not_found", "no such charge"))
-		return
-	}
-	p.expireLocked(c, p.clock.Now())
-	view := c.wire()
-	p.mu.Unlock()
-	p.answer(w, r, f, http.StatusOK, view)
+	p.query(w, r, "no such charge", func() (any, bool) {
+		c := p.charges[r.PathValue("charge_id")]
+		if c == nil {
+			return nil, false
+		}
+		p.expireLocked(c, p.clock.Now())
+		return c.wire(), true
+	})
 }
 
 func (p *Provider) handleCloseCharge(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -196,9 +183,8 @@ func (p *Provider) handleCloseCharge(w http.ResponseWriter, r *http.Request, bod
 	if !p.decodeOptional(w, r, body, &in) {
 		return
 	}
-	f := p.takeFault(OpClose)
-	if f.is(FaultUnavailable) {
-		p.fail(w, r, http.StatusServiceUnavailable, "unavailable", "the provider is unavailable")
+	f, ok := p.takeFaultOr503(w, r, OpClose)
+	if !ok {
 		return
 	}
 	now := p.clock.Now()

@@ -29,16 +29,11 @@ func (in refundRequestWire) check() string {
 // refunded, in its currency, up to what is left of it.
 func (p *Provider) handleCreateRefund(w http.ResponseWriter, r *http.Request, body []byte) {
 	var in refundRequestWire
-	if !p.decodeBody(w, r, body, &in) {
+	if !p.decodeRequest(w, r, body, &in) {
 		return
 	}
-	if msg := in.check(); msg != "" {
-		p.fail(w, r, http.StatusBadRequest, "invalid_request", "%s", msg)
-		return
-	}
-	f := p.takeFault(OpRefund)
-	if f.is(FaultUnavailable) {
-		p.fail(w, r, http.StatusServiceUnavailable, "unavailable", "the provider is unavailable")
+	f, ok := p.takeFaultOr503(w, r, OpRefund)
+	if !ok {
 		return
 	}
 	now := p.clock.Now()
@@ -120,19 +115,11 @@ func refundRefusal(c *chargeRecord, in refundRequestWire) string {
 }
 
 func (p *Provider) handleQueryRefund(w http.ResponseWriter, r *http.Request, _ []byte) {
-	f := p.takeFault(OpQuery)
-	if f.is(FaultUnavailable) {
-		p.fail(w, r, http.StatusServiceUnavailable, "unavailable", "the provider is unavailable")
-		return
-	}
-	p.mu.Lock()
-	rf := p.refunds[r.PathValue("refund_id")]
-	if rf == nil || rf.req.ChargeID != r.PathValue("charge_id") {
-		p.mu.Unlock()
-		p.answer(w, r, f, http.StatusNotFound, errAnswer("not_found", "no such refund of this charge"))
-		return
-	}
-	view := rf.wire()
-	p.mu.Unlock()
-	p.answer(w, r, f, http.StatusOK, view)
+	p.query(w, r, "no such refund of this charge", func() (any, bool) {
+		rf := p.refunds[r.PathValue("refund_id")]
+		if rf == nil || rf.req.ChargeID != r.PathValue("charge_id") {
+			return nil, false
+		}
+		return rf.wire(), true
+	})
 }

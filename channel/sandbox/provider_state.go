@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"maps"
 	"time"
 
 	"github.com/paykit-go/paykit/channel"
@@ -49,13 +50,7 @@ func (c *chargeRecord) view() channel.Charge {
 }
 
 func cloneAction(a channel.Action) channel.Action {
-	if a.AppParams != nil {
-		m := make(map[string]string, len(a.AppParams))
-		for k, v := range a.AppParams {
-			m[k] = v
-		}
-		a.AppParams = m
-	}
+	a.AppParams = maps.Clone(a.AppParams)
 	return a
 }
 
@@ -140,15 +135,15 @@ func (p *Provider) settleRefundLocked(rf *refundRecord, status channel.RefundSta
 	typ := channel.EventRefundSucceeded
 	if status == channel.RefundFailed {
 		typ = channel.EventRefundFailed
-		if c := p.charges[rf.req.ChargeID]; c != nil {
+	}
+	providerCharge := ""
+	if c := p.charges[rf.req.ChargeID]; c != nil {
+		providerCharge = c.providerID
+		if status == channel.RefundFailed {
 			c.refunded -= rf.req.Amount.Amount
 		}
 	}
 	amount := rf.req.Amount
-	providerCharge := ""
-	if c := p.charges[rf.req.ChargeID]; c != nil {
-		providerCharge = c.providerID
-	}
 	return p.recordCallbackLocked(typ, rf.req.NotifyURL, now, callbackDataWire{
 		ChargeID: rf.req.ChargeID, ProviderID: providerCharge, RefundID: rf.req.RefundID, Amount: &amount, Reason: reason,
 	})

@@ -2,10 +2,12 @@ package sandbox
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -223,5 +225,85 @@ func TestProviderRejectsBadBodies(t *testing.T) {
 	}
 	if n := h.p.Accepted(); n != 0 {
 		t.Fatalf("Accepted() = %d", n)
+	}
+}
+
+// TestAnswerMustDescribeTheRequest points every adapter operation at a fake
+// provider whose answer is well formed and signed: about the object asked
+// for it succeeds; about another object, amount or in the wrong state it is
+// ErrMalformed.
+func TestAnswerMustDescribeTheRequest(t *testing.T) {
+	const (
+		charge    = `{"charge_id":"ord_resp01","provider_id":"sbch_abc","status":"%s","amount":{"amount":1250,"currency":"CNY"},"action":{}}`
+		refund    = `{"refund_id":"rf_resp01","charge_id":"%s","provider_id":"sbrf_abc","status":"pending","amount":{"amount":%d,"currency":"CNY"}}`
+		agreement = `{"agreement_id":"%s","provider_id":"sbag_abc","status":"%s","action":{}}`
+	)
+	ops := []struct {
+		name      string
+		path      string // as the provider sees it
+		good, bad string
+		call      func(ch *Channel) error
+	}{
+		{"create charge", "/v1/charges",
+			fmt.Sprintf(charge, "pending"), strings.Replace(fmt.Sprintf(charge, "pending"), "1250", "1251", 1),
+			func(ch *Channel) error {
+				_, err := ch.CreateCharge(bg, chargeReq("ord_resp01", channel.ScenarioQR))
+				return err
+			}},
+		{"query charge", "/v1/charges/ord_resp01",
+			fmt.Sprintf(charge, "pending"), strings.Replace(fmt.Sprintf(charge, "pending"), "ord_resp01", "ord_resp02", 1),
+			func(ch *Channel) error { _, err := ch.QueryCharge(bg, "ord_resp01"); return err }},
+		{"close charge", "/v1/charges/ord_resp01/close",
+			fmt.Sprintf(charge, "closed"), fmt.Sprintf(charge, "pending"),
+			func(ch *Channel) error { return ch.CloseCharge(bg, "ord_resp01") }},
+		{"refund", "/v1/refunds",
+			fmt.Sprintf(refund, "ord_resp01", 100), fmt.Sprintf(refund, "ord_resp01", 101),
+			func(ch *Channel) error {
+				_, err := ch.Refund(bg, channel.RefundRequest{RefundID: "rf_resp01", ChargeID: "ord_resp01", Amount: cny(100)})
+				return err
+			}},
+		{"query refund", "/v1/charges/ord_resp01/refunds/rf_resp01",
+			fmt.Sprintf(refund, "ord_resp01", 100), fmt.Sprintf(refund, "ord_resp02", 100),
+			func(ch *Channel) error { _, err := ch.QueryRefund(bg, "ord_resp01", "rf_resp01"); return err }},
+		{"sign agreement", "/v1/agreements",
+			fmt.Sprintf(agreement, "agr_resp01", "pending"), fmt.Sprintf(agreement, "agr_resp02", "pending"),
+			func(ch *Channel) error {
+				_, err := ch.SignAgreement(bg, channel.AgreementRequest{AgreementID: "agr_resp01", UserID: "u"})
+				return err
+			}},
+		{"query agreement", "/v1/agreements/agr_resp01",
+			fmt.Sprintf(agreement, "agr_resp01", "signed"), fmt.Sprintf(agreement, "agr_resp02", "signed"),
+			func(ch *Channel) error { _, err := ch.QueryAgreement(bg, "agr_resp01"); return err }},
+		{"terminate agreement", "/v1/agreements/agr_resp01/terminate",
+			fmt.Sprintf(agreement, "agr_resp01", "terminated"), fmt.Sprintf(agreement, "agr_resp01", "signed"),
+			func(ch *Channel) error { return ch.TerminateAgreement(bg, "agr_resp01", "") }},
+	}
+	for _, op := range ops {
+		t.Run(op.name, func(t *testing.T) {
+			var answer atomic.Value // the body the fake provider answers with
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != op.path {
+					t.Errorf("request to %s, want %s", r.URL.Path, op.path)
+				}
+				body := answer.Load().(string)
+				sig, err := pay.SignWebhook(responsePayload(r.URL.Path, []byte(body)), time.Now(), testSecret)
+				if err != nil {
+					t.Error(err)
+				}
+				w.Header().Set(SignatureHeader, sig)
+				_, _ = io.WriteString(w, body)
+			}))
+			defer srv.Close()
+			ch, err := New(srv.URL, testSecret, WithRetryPolicy(fastRetries(1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			answer.Store(op.good)
+			if err := op.call(ch); err != nil {
+				t.Fatalf("answer about the request: %v", err)
+			}
+			answer.Store(op.bad)
+			assertIs(t, op.call(ch), channel.ErrMalformed)
+		})
 	}
 }

@@ -142,13 +142,7 @@ func decodeStrict(b []byte, v any) error {
 }
 
 // validMoney reports whether m is a positive amount of a known currency.
-func validMoney(m pay.Money) bool {
-	if m.Amount <= 0 {
-		return false
-	}
-	_, err := pay.CurrencyExponent(m.Currency)
-	return err == nil
-}
+func validMoney(m pay.Money) bool { return m.ValidatePositive("amount") == nil }
 
 // clipText keeps provider text short and printable inside error messages.
 func clipText(s string) string {
