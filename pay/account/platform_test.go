@@ -277,28 +277,52 @@ func TestBadInputChangesNothing(t *testing.T) {
 	}
 }
 
-type stubResolver struct{ wallet string }
+type stubResolver struct {
+	wallet   string
+	reversed *[]string
+}
 
-func (s stubResolver) ResolveWallet(_ context.Context, u CredentialUse) (string, error) {
+func (s stubResolver) AuthorizeCredential(_ context.Context, u CredentialUse) (CredentialGrant, error) {
 	if u.Credential.Token != "tok_good" {
-		return "", pay.Errorf(pay.ErrUnauthorized, "credential", "credential refused")
+		return CredentialGrant{}, pay.Errorf(pay.ErrUnauthorized, "credential", "credential refused")
 	}
-	return s.wallet, nil
+	return CredentialGrant{WalletID: s.wallet, UseID: "use_" + u.Amount.String()}, nil
+}
+
+func (s stubResolver) ReverseCredential(_ context.Context, g CredentialGrant) error {
+	*s.reversed = append(*s.reversed, g.UseID)
+	return nil
 }
 
 func TestConsumeByCredentialThroughResolver(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.p.credentials = stubResolver{wallet: f.wallet.ID}
+	var reversed []string
+	f.p.credentials = stubResolver{wallet: f.wallet.ID, reversed: &reversed}
 	txn, err := f.p.Consume(ctx, ConsumeRequest{Credential: &Credential{Token: "tok_good"}, MerchantID: f.shop.ID, Amount: cny(5_00), TerminalID: "pos-1"})
-	if err != nil || txn.WalletID != f.wallet.ID || *txn.WalletAfter != cny(95_00) {
+	if err != nil || txn.WalletID != f.wallet.ID || *txn.WalletAfter != cny(95_00) || txn.CredentialUseID != "use_5.00 CNY" {
 		t.Fatalf("credential consumption = %+v, %v", txn, err)
 	}
 	before := f.snap(t)
 	if _, err := f.p.Consume(ctx, ConsumeRequest{Credential: &Credential{Token: "tok_bad"}, MerchantID: f.shop.ID, Amount: cny(5_00), TerminalID: "pos-1"}); !errors.Is(err, pay.ErrUnauthorized) {
 		t.Fatalf("refused credential err = %v", err)
 	}
+	// An approved credential whose wallet can't pay: the use is reversed.
+	if _, err := f.p.Consume(ctx, ConsumeRequest{Credential: &Credential{Token: "tok_good"}, MerchantID: f.shop.ID, Amount: cny(1000_00), TerminalID: "pos-1"}); !errors.Is(err, pay.ErrInsufficientFunds) {
+		t.Fatalf("overdraft by credential err = %v", err)
+	}
 	if diff := cmp.Diff(before, f.snap(t)); diff != "" {
 		t.Fatalf("refused credential changed state:\n%s", diff)
+	}
+	if len(reversed) != 1 || reversed[0] != "use_1000.00 CNY" {
+		t.Fatalf("reversed = %v; want the failed use only", reversed)
+	}
+	// A top-up machine credits the wallet by credential.
+	top, err := f.p.TopUp(ctx, TopUpRequest{Credential: &Credential{Token: "tok_good"}, Amount: cny(10_00), Source: SourceMachine, TerminalID: "topup-1"})
+	if err != nil || top.WalletID != f.wallet.ID || *top.WalletAfter != cny(105_00) {
+		t.Fatalf("credential top-up = %+v, %v", top, err)
+	}
+	if _, err := f.p.TopUp(ctx, TopUpRequest{Credential: &Credential{Token: "tok_good"}, Amount: cny(10_00), Source: SourceChannel, Reference: "x"}); !errors.Is(err, pay.ErrInvalidRequest) {
+		t.Fatalf("credential top-up from a channel err = %v", err)
 	}
 }

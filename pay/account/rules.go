@@ -34,29 +34,43 @@ func (r PointsRule) validate() error {
 	return nil
 }
 
-// Credential is what a consumption machine reads from a contactless
-// credential (a phone's SIM or HCE applet) instead of a wallet ID: a payment
-// token and the per-use cryptogram that proves the device holds it.
+// Credential is what a consumption or top-up machine reads from a
+// contactless credential (a phone's SIM or HCE applet) instead of a wallet
+// ID: a payment token, the per-use cryptogram that proves the device holds
+// the token's key, and the device's ID for device-bound tokens.
 type Credential struct {
 	Token      string `json:"token"`
 	Cryptogram string `json:"cryptogram,omitempty"`
-	Counter    uint32 `json:"counter,omitempty"`
-	Nonce      string `json:"nonce,omitempty"`
+	DeviceID   string `json:"device_id,omitempty"`
 }
 
 // CredentialUse is everything a resolver needs to check a credential's
-// domain controls for one consumption.
+// domain controls for one movement.
 type CredentialUse struct {
 	Credential Credential
 	Amount     pay.Money
-	MerchantID string
+	MerchantID string // empty for a top-up
 	TerminalID string
+	// TopUp is set when the movement credits the wallet (a top-up machine)
+	// rather than debits it.
+	TopUp bool
+}
+
+// CredentialGrant is a resolver's approval of one credential use: the wallet
+// the credential stands for and the resolver's ID for the use, kept on the
+// transaction.
+type CredentialGrant struct {
+	WalletID string
+	UseID    string
 }
 
 // CredentialResolver turns a presented contactless credential into the
 // wallet it stands for, enforcing the credential's controls (use counts,
-// limits, cryptogram). The token vault implements it; a Platform without
-// one refuses credential consumption rather than guessing.
+// limits, cryptogram) and recording the use. When the ledger movement that
+// follows fails, the platform calls ReverseCredential so the failed payment
+// counts against no limit. The token vault implements it; a Platform
+// without one refuses credential payments rather than guessing.
 type CredentialResolver interface {
-	ResolveWallet(ctx context.Context, use CredentialUse) (walletID string, err error)
+	AuthorizeCredential(ctx context.Context, use CredentialUse) (CredentialGrant, error)
+	ReverseCredential(ctx context.Context, grant CredentialGrant) error
 }

@@ -8,8 +8,11 @@ import (
 )
 
 // TopUpRequest credits a wallet from a top-up machine or a channel payment.
+// The wallet is named by WalletID or, at a top-up machine, by a contactless
+// Credential resolved by the platform's CredentialResolver.
 type TopUpRequest struct {
-	WalletID   string      `json:"wallet_id"`
+	WalletID   string      `json:"wallet_id,omitempty"`
+	Credential *Credential `json:"credential,omitempty"`
 	Amount     pay.Money   `json:"amount"`
 	Source     TopUpSource `json:"source"`                // machine or channel
 	TerminalID string      `json:"terminal_id,omitempty"` // the top-up machine (required for machine)
@@ -17,8 +20,17 @@ type TopUpRequest struct {
 }
 
 func (r TopUpRequest) validate() error {
-	if err := checkID("wallet_id", r.WalletID, PrefixWallet); err != nil {
-		return err
+	switch {
+	case r.WalletID == "" && r.Credential == nil:
+		return pay.Errorf(pay.ErrInvalidRequest, "wallet_id", "wallet_id or credential is required")
+	case r.WalletID != "" && r.Credential != nil:
+		return pay.Errorf(pay.ErrInvalidRequest, "credential", "give wallet_id or credential, not both")
+	case r.Credential != nil && r.Source != SourceMachine:
+		return pay.Errorf(pay.ErrInvalidRequest, "credential", "a credential tops up only at a machine (source %q)", SourceMachine)
+	case r.WalletID != "":
+		if err := checkID("wallet_id", r.WalletID, PrefixWallet); err != nil {
+			return err
+		}
 	}
 	if err := r.Amount.ValidatePositive("amount"); err != nil {
 		return err
@@ -48,7 +60,22 @@ func (p *Platform) TopUp(ctx context.Context, r TopUpRequest) (Transaction, erro
 	if err := r.validate(); err != nil {
 		return Transaction{}, err
 	}
-	w, err := p.store.Wallet(ctx, r.WalletID)
+	walletID, grant, err := p.authorize(ctx, r.WalletID, r.Credential, CredentialUse{Amount: r.Amount, TerminalID: r.TerminalID, TopUp: true})
+	if err != nil {
+		return Transaction{}, err
+	}
+	t, err := p.topUp(ctx, walletID, r)
+	if err != nil {
+		p.reverse(ctx, grant)
+		return Transaction{}, err
+	}
+	t.CredentialUseID = grant.UseID
+	return p.record(ctx, t)
+}
+
+// topUp books a top-up of walletID.
+func (p *Platform) topUp(ctx context.Context, walletID string, r TopUpRequest) (Transaction, error) {
+	w, err := p.store.Wallet(ctx, walletID)
 	if err != nil {
 		return Transaction{}, err
 	}
@@ -69,7 +96,7 @@ func (p *Platform) TopUp(ctx context.Context, r TopUpRequest) (Transaction, erro
 	}); err != nil {
 		return Transaction{}, err
 	}
-	return p.record(ctx, t)
+	return t, nil
 }
 
 // record stamps the balances after the movement and stores the transaction.

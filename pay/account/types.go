@@ -100,7 +100,10 @@ type Transaction struct {
 	Source     TopUpSource     `json:"source,omitempty"`
 	TerminalID string          `json:"terminal_id,omitempty"`
 	Reference  string          `json:"reference,omitempty"`
-	CreatedAt  time.Time       `json:"created_at"`
+	// CredentialUseID is the resolver's ID for the credential use that named
+	// the wallet, when the movement was paid by contactless credential.
+	CredentialUseID string    `json:"credential_use_id,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
 	// WalletAfter and PointsAfter are the balances read right after the
 	// movement committed, for receipts; when other movements on the same
 	// wallet run concurrently they may already include those.

@@ -35,9 +35,20 @@ func (r Role) allows(a pay.Access) bool {
 	}
 }
 
-// keyring maps SHA-256 digests of API keys to roles, so looking a key up
+// access is the strongest access level the role has.
+func (r Role) access() pay.Access {
+	return [...]pay.Access{pay.AccessDevice, pay.AccessMerchant, pay.AccessAdmin}[r]
+}
+
+// grant is what one API key may do: its role and extra scopes.
+type grant struct {
+	role   Role
+	scopes []string
+}
+
+// keyring maps SHA-256 digests of API keys to grants, so looking a key up
 // doesn't compare secrets byte by byte and the raw keys aren't kept.
-type keyring map[[32]byte]Role
+type keyring map[[32]byte]grant
 
 type principalKey struct{}
 
@@ -61,7 +72,8 @@ func (k keyring) authenticate(access pay.Access, next http.Handler) http.Handler
 			return
 		}
 		d := sha256.Sum256([]byte(key))
-		role, ok := k[d]
+		g, ok := k[d]
+		role := g.role
 		if !ok {
 			pay.WriteError(w, r, pay.Errorf(pay.ErrUnauthorized, "", "invalid API key"))
 			return
@@ -71,6 +83,7 @@ func (k keyring) authenticate(access pay.Access, next http.Handler) http.Handler
 			return
 		}
 		ctx := context.WithValue(r.Context(), principalKey{}, principal{digest: d, role: role})
+		ctx = pay.WithPrincipal(ctx, pay.Principal{ID: role.String(), Access: role.access(), Scopes: g.scopes})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -40,6 +40,7 @@ type Backend struct {
 	Webhooks *pay.WebhookSender
 
 	clock   pay.Clock
+	scopes  map[Role][]string
 	fake    *clock.Fake
 	log     *slog.Logger
 	handler http.Handler
@@ -51,6 +52,25 @@ type config struct {
 	rules     []account.PointsRule
 	log       *slog.Logger
 	publicURL string
+	scopes    map[Role][]string
+}
+
+// WithScopes grants the key of role extra scopes on top of the defaults
+// (the admin key holds token.ScopeDetokenize), e.g. letting the merchant key
+// detokenize: WithScopes(RoleMerchant, token.ScopeDetokenize).
+func WithScopes(role Role, scopes ...string) Option {
+	return func(c *config) error {
+		if role < RoleDevice || role > RoleAdmin {
+			return errors.New("paytest: WithScopes needs RoleDevice, RoleMerchant or RoleAdmin")
+		}
+		for _, s := range scopes {
+			if s == "" {
+				return errors.New("paytest: empty scope")
+			}
+		}
+		c.scopes[role] = append(c.scopes[role], scopes...)
+		return nil
+	}
 }
 
 // WithPublicURL is the base URL the backend is reachable at (NewServer and
@@ -127,7 +147,7 @@ var DefaultPointsRules = []account.PointsRule{
 
 // New builds a Backend.
 func New(opts ...Option) (*Backend, error) {
-	c := config{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	c := config{log: slog.New(slog.NewTextHandler(io.Discard, nil)), scopes: map[Role][]string{}}
 	for _, o := range opts {
 		if err := o(&c); err != nil {
 			return nil, err
@@ -142,7 +162,7 @@ func New(opts ...Option) (*Backend, error) {
 	if c.publicURL == "" {
 		c.publicURL = "http://paytest.invalid"
 	}
-	b := &Backend{Keys: c.keys, clock: c.clock, log: c.log}
+	b := &Backend{Keys: c.keys, clock: c.clock, log: c.log, scopes: c.scopes}
 	b.fake, _ = c.clock.(*clock.Fake)
 	fill := func(s *string, role string) {
 		if *s == "" {
@@ -187,9 +207,9 @@ func (b *Backend) Routes() []pay.Route {
 // idempotency store, inside request IDs and panic recovery.
 func (b *Backend) compose() http.Handler {
 	keys := keyring{
-		sha256.Sum256([]byte(b.Keys.Merchant)): RoleMerchant,
-		sha256.Sum256([]byte(b.Keys.Device)):   RoleDevice,
-		sha256.Sum256([]byte(b.Keys.Admin)):    RoleAdmin,
+		sha256.Sum256([]byte(b.Keys.Merchant)): {RoleMerchant, b.scopes[RoleMerchant]},
+		sha256.Sum256([]byte(b.Keys.Device)):   {RoleDevice, b.scopes[RoleDevice]},
+		sha256.Sum256([]byte(b.Keys.Admin)):    {RoleAdmin, b.scopes[RoleAdmin]},
 	}
 	idem := newIdemStore(b.clock)
 	mux := http.NewServeMux()
