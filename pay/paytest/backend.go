@@ -15,6 +15,7 @@ import (
 	"github.com/paykit-go/paykit/pay"
 	"github.com/paykit-go/paykit/pay/account"
 	"github.com/paykit-go/paykit/pay/ledger"
+	"github.com/paykit-go/paykit/token"
 )
 
 // Keys are the API keys a backend accepts, one per role. Zero fields are
@@ -38,6 +39,9 @@ type Backend struct {
 	Sandboxes map[string]*sandbox.Provider
 	// Webhooks delivers signed merchant webhooks to registered endpoints.
 	Webhooks *pay.WebhookSender
+	// Tokens is the token vault; the platform resolves contactless
+	// credentials through it.
+	Tokens *token.Vault
 
 	clock   pay.Clock
 	scopes  map[Role][]string
@@ -180,7 +184,10 @@ func New(opts ...Option) (*Backend, error) {
 	if b.Ledger, err = ledger.New(ledger.WithClock(c.clock)); err != nil {
 		return nil, err
 	}
-	popts := []account.Option{account.WithLedger(b.Ledger), account.WithClock(c.clock)}
+	if err := b.setupTokens(c); err != nil {
+		return nil, err
+	}
+	popts := []account.Option{account.WithLedger(b.Ledger), account.WithClock(c.clock), account.WithCredentialResolver(token.Resolver(b.Tokens))}
 	for _, r := range c.rules {
 		popts = append(popts, account.WithPointsRule(r))
 	}
@@ -200,6 +207,7 @@ func (b *Backend) Routes() []pay.Route {
 	routes := account.Routes(b.Platform)
 	routes = append(routes, channel.Routes(b.Channels)...)
 	routes = append(routes, pay.WebhookRoutes(b.Webhooks)...)
+	routes = append(routes, token.Routes(b.Tokens)...)
 	return append(routes, b.adminRoutes()...)
 }
 
