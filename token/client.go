@@ -71,7 +71,11 @@ func (c *Client) Uses(ctx context.Context, tokenID, after string, limit int) ([]
 		q.Set("limit", strconv.Itoa(limit))
 	}
 	var out pay.List[Use]
-	return out.Data, c.pc.Get(ctx, "/v1/tokens/"+url.PathEscape(tokenID)+"/uses?"+q.Encode(), &out)
+	path := "/v1/tokens/" + url.PathEscape(tokenID) + "/uses"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	return out.Data, c.pc.Get(ctx, path, &out)
 }
 
 // Detokenize returns the account behind a token (needs the detokenize

@@ -57,6 +57,16 @@ Channel payments (sandbox providers served at /sandbox/<name>/, callbacks to /v1
   then open the payment's action.redirect_url in a browser and press Pay (or curl -X POST that URL), and
   curl -s -H "Authorization: Bearer %s" "%s/v1/payments/<payment id>?wait=30"
 
+Payment tokens (token values and account numbers travel in request bodies, never in URLs):
+  curl -s -H "Authorization: Bearer %s" \
+       -d '{"account":"4111111111111111","account_type":"card","controls":{"max_uses":3,"merchants":["%s"]}}' \
+       %s/v1/tokens
+  then manage it by its tok_ ID: GET %s/v1/tokens/<token id> and .../uses; POST .../suspend, .../resume, .../delete;
+  a POS presents the token value to POST /v1/token_uses (device key); only the admin key may detokenize.
+  POST /v1/credentials (merchant key) with {"wallet_id":"%s","device_id":"phone-1"} provisions a
+  contactless credential for the demo wallet; the phone keeps its cryptogram_key and answers each tap
+  with a cryptogram sent as "credential" to /v1/consumptions and /v1/topups (see go run ./examples/contactless).
+
 Ctrl-C stops it.
 `, srv.URL, srv.Keys.Merchant, srv.Keys.Device, srv.Keys.Admin,
 		demo.MerchantID, demo.BillerID, demo.CustomerID, demo.WalletID, demo.BillID,
@@ -65,7 +75,8 @@ Ctrl-C stops it.
 		srv.Keys.Device, demo.WalletID, srv.URL, demo.BillID,
 		srv.Keys.Device, srv.URL, demo.CustomerID,
 		srv.Keys.Device, demo.MerchantID, demo.CustomerID, srv.URL,
-		srv.Keys.Device, srv.URL)
+		srv.Keys.Device, srv.URL,
+		srv.Keys.Merchant, demo.MerchantID, srv.URL, srv.URL, demo.WalletID)
 
 	stop, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()

@@ -29,6 +29,7 @@ func main() {
 		{"Account platform: top-up, consumption with points, a bill paid and cleared", flows.Account},
 		{"Channel aggregation: two channels enabled, the user picks one, signed callback, webhook, refund", flows.Channels},
 		{"Signed webhooks: delivered once, replay ignored, forgery and stale capture refused", func(ctx context.Context, _ *paytest.Server) error { return flows.Webhooks(ctx) }},
+		{"Contactless credential: provisioned to a phone, top-up and payment by tap, replay and suspension refused", flows.Contactless},
 	} {
 		fmt.Printf("\n=== %s\n", f.name)
 		if err := f.run(ctx, srv); err != nil {

@@ -45,7 +45,9 @@ func (r ConsumeRequest) validate() error {
 // Consume debits the wallet, credits the merchant and earns points under
 // the currency's points rule, as one linked ledger batch: all of it happens
 // or none of it does. A wallet without enough money fails with
-// pay.ErrInsufficientFunds and nothing changes.
+// pay.ErrInsufficientFunds and nothing changes. Paid by credential, the
+// resolver approves and records the credential's use first; if the movement
+// then fails, the use is reversed, so it counts against no limit.
 func (p *Platform) Consume(ctx context.Context, r ConsumeRequest) (Transaction, error) {
 	if err := r.validate(); err != nil {
 		return Transaction{}, err
@@ -63,7 +65,7 @@ func (p *Platform) Consume(ctx context.Context, r ConsumeRequest) (Transaction, 
 		return Transaction{}, err
 	}
 	t.CredentialUseID = grant.UseID
-	return p.record(ctx, t)
+	return p.receipt(p.record(ctx, t))
 }
 
 // consume books a consumption from walletID.

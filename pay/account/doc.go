@@ -10,6 +10,12 @@
 // so posted debits always equal posted credits and a wallet can never go
 // below zero, even under concurrent consumption.
 //
+// Consumption and machine top-ups may name the wallet by a contactless
+// credential (a token and a single-use cryptogram from a phone) instead of
+// its ID; a CredentialResolver, the token vault in paytest
+// (token.Resolver), checks the credential's controls and says which wallet
+// it stands for, so machines never handle wallet IDs or account numbers.
+//
 // The package has the three faces of every paykit domain package: the
 // engine (Platform, persisting through Store), the HTTP contract (Routes and
 // Handler) and the Client a device or merchant backend calls.

@@ -300,7 +300,7 @@ func TestConsumeByCredentialThroughResolver(t *testing.T) {
 	var reversed []string
 	f.p.credentials = stubResolver{wallet: f.wallet.ID, reversed: &reversed}
 	txn, err := f.p.Consume(ctx, ConsumeRequest{Credential: &Credential{Token: "tok_good"}, MerchantID: f.shop.ID, Amount: cny(5_00), TerminalID: "pos-1"})
-	if err != nil || txn.WalletID != f.wallet.ID || *txn.WalletAfter != cny(95_00) || txn.CredentialUseID != "use_5.00 CNY" {
+	if err != nil || txn.WalletID != "" || txn.CustomerID != "" || *txn.WalletAfter != cny(95_00) || txn.CredentialUseID != "use_5.00 CNY" {
 		t.Fatalf("credential consumption = %+v, %v", txn, err)
 	}
 	before := f.snap(t)
@@ -319,8 +319,13 @@ func TestConsumeByCredentialThroughResolver(t *testing.T) {
 	}
 	// A top-up machine credits the wallet by credential.
 	top, err := f.p.TopUp(ctx, TopUpRequest{Credential: &Credential{Token: "tok_good"}, Amount: cny(10_00), Source: SourceMachine, TerminalID: "topup-1"})
-	if err != nil || top.WalletID != f.wallet.ID || *top.WalletAfter != cny(105_00) {
+	if err != nil || top.WalletID != "" || *top.WalletAfter != cny(105_00) {
 		t.Fatalf("credential top-up = %+v, %v", top, err)
+	}
+	// The stored transactions keep the wallet the credentials stood for.
+	txns, err := f.p.Transactions(ctx, f.wallet.ID)
+	if err != nil || len(txns) < 2 || txns[len(txns)-1].ID != top.ID || txns[len(txns)-1].WalletID != f.wallet.ID {
+		t.Fatalf("stored transactions = %+v, %v", txns, err)
 	}
 	if _, err := f.p.TopUp(ctx, TopUpRequest{Credential: &Credential{Token: "tok_good"}, Amount: cny(10_00), Source: SourceChannel, Reference: "x"}); !errors.Is(err, pay.ErrInvalidRequest) {
 		t.Fatalf("credential top-up from a channel err = %v", err)

@@ -70,7 +70,7 @@ func (p *Platform) TopUp(ctx context.Context, r TopUpRequest) (Transaction, erro
 		return Transaction{}, err
 	}
 	t.CredentialUseID = grant.UseID
-	return p.record(ctx, t)
+	return p.receipt(p.record(ctx, t))
 }
 
 // topUp books a top-up of walletID.
@@ -115,6 +115,17 @@ func (p *Platform) record(ctx context.Context, t Transaction) (Transaction, erro
 		return Transaction{}, err
 	}
 	return t, nil
+}
+
+// receipt is what the machine that presented a credential gets back: the
+// stored transaction without the wallet and customer IDs the credential
+// stands in for (balances stay, for the receipt). Movements named by
+// wallet ID return the transaction unchanged.
+func (p *Platform) receipt(t Transaction, err error) (Transaction, error) {
+	if err == nil && t.CredentialUseID != "" {
+		t.WalletID, t.CustomerID = "", ""
+	}
+	return t, err
 }
 
 // Transactions lists a wallet's transactions, oldest first.

@@ -101,7 +101,10 @@ type Transaction struct {
 	TerminalID string          `json:"terminal_id,omitempty"`
 	Reference  string          `json:"reference,omitempty"`
 	// CredentialUseID is the resolver's ID for the credential use that named
-	// the wallet, when the movement was paid by contactless credential.
+	// the wallet, when the movement was paid by contactless credential. The
+	// receipt Consume and TopUp return for such a movement leaves WalletID
+	// and CustomerID empty, so the machine never learns them; the stored
+	// transaction (Transactions) keeps them.
 	CredentialUseID string    `json:"credential_use_id,omitempty"`
 	CreatedAt       time.Time `json:"created_at"`
 	// WalletAfter and PointsAfter are the balances read right after the

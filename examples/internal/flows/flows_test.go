@@ -24,4 +24,7 @@ func TestFlows(t *testing.T) {
 	if err := Webhooks(ctx); err != nil {
 		t.Fatalf("webhooks flow: %v", err)
 	}
+	if err := Contactless(ctx, srv); err != nil {
+		t.Fatalf("contactless flow: %v", err)
+	}
 }
