@@ -32,7 +32,7 @@ func CurrencyExponent(code string) (int, error) {
 	}
 	u, err := currency.ParseISO(code)
 	if err != nil {
-		return 0, Errorf(ErrInvalidRequest, "currency", "unknown currency %q", code)
+		return 0, Errorf(ErrInvalidRequest, "currency", "unknown currency %q", clip(code))
 	}
 	scale, _ := currency.Standard.Rounding(u)
 	exponents.Store(code, scale)
@@ -98,9 +98,33 @@ func allDigits(s string) bool {
 // clip keeps untrusted input short inside error messages.
 func clip(s string) string {
 	if len(s) > 32 {
-		return s[:32] + "…"
+		s = s[:32] + "…"
 	}
-	return s
+	return maskDigits(s)
+}
+
+// maskDigits replaces every run of 7 or more digits with "#…#", so input
+// echoed into an error can never carry an account number.
+func maskDigits(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		switch {
+		case j-i >= 7:
+			b.WriteString("#…#")
+			i = j
+		case j > i:
+			b.WriteString(s[i:j])
+			i = j
+		default:
+			b.WriteByte(s[i])
+			i++
+		}
+	}
+	return b.String()
 }
 
 // Decimal formats m in major units with exactly the currency's exponent of
@@ -179,7 +203,7 @@ func (m Money) ValidatePositive(param string) error {
 		return e
 	}
 	if m.Amount <= 0 {
-		return Errorf(ErrInvalidRequest, param+".amount", "amount must be positive, got %d", m.Amount)
+		return Errorf(ErrInvalidRequest, param+".amount", "amount must be positive")
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -142,4 +143,25 @@ func FuzzParseMoney(f *testing.F) {
 			t.Fatalf("round trip %q -> %v -> %q -> %v, %v", s, m, m.Decimal(), back, err)
 		}
 	})
+}
+
+// Input echoed into errors never carries a long digit run (an account
+// number a caller put in the wrong field).
+func TestErrorsMaskEchoedDigits(t *testing.T) {
+	const pan = "4111111111111111"
+	_, err1 := CurrencyExponent(pan)
+	_, err2 := CurrencyExponent("X" + pan[:2])
+	err3 := Money{Amount: -4111111111111111, Currency: "CNY"}.ValidatePositive("amount")
+	err4 := jsonError(errors.New(`json: unknown field "` + pan + `"`))
+	for _, err := range []error{err1, err3, err4} {
+		if err == nil || strings.Contains(err.Error(), "1111111") {
+			t.Errorf("error %v echoes the digits", err)
+		}
+	}
+	if err2 == nil || !strings.Contains(err2.Error(), "X41") {
+		t.Errorf("short input should still be echoed: %v", err2)
+	}
+	if got := maskDigits("ab1234567cd123456"); got != "ab#…#cd123456" {
+		t.Errorf("maskDigits = %q", got)
+	}
 }

@@ -134,10 +134,11 @@ func jsonError(err error) *Error {
 	case errors.As(err, &syn):
 		return Errorf(kind, "", "malformed JSON at byte %d", syn.Offset)
 	case errors.As(err, &typ):
-		return Errorf(kind, typ.Field, "field %q must be %s", typ.Field, typ.Type)
+		return Errorf(kind, clip(typ.Field), "field %q must be %s", clip(typ.Field), typ.Type)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return Errorf(kind, field, "unknown field %q", clip(field))
+		field = clip(field)
+		return Errorf(kind, field, "unknown field %q", field)
 	}
 	return Errorf(kind, "", "malformed JSON body")
 }

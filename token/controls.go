@@ -70,7 +70,7 @@ func (c Controls) validate() error {
 		m    pay.Money
 	}{{"controls.per_use_limit", c.PerUseLimit}, {"controls.cumulative_limit", c.CumulativeLimit}} {
 		if l.m != (pay.Money{}) {
-			if err := l.m.ValidatePositive(l.name); err != nil {
+			if err := checkAmount(l.name, l.m); err != nil {
 				return err
 			}
 		}
@@ -173,6 +173,19 @@ func checkName(param, s string, required bool) error {
 		if s[i] <= ' ' || s[i] > '~' {
 			return pay.Errorf(pay.ErrInvalidRequest, param, "%s must be printable ASCII without spaces", param)
 		}
+	}
+	return nil
+}
+
+// checkAmount validates a positive amount in a known currency. Unlike
+// pay.Money.ValidatePositive, its errors never echo the field: a garbled
+// request may carry an account number in its currency or amount.
+func checkAmount(param string, m pay.Money) error {
+	if _, err := pay.CurrencyExponent(m.Currency); err != nil {
+		return pay.Errorf(pay.ErrInvalidRequest, param+".currency", "%s.currency is not an ISO 4217 code", param)
+	}
+	if m.Amount <= 0 {
+		return pay.Errorf(pay.ErrInvalidRequest, param+".amount", "%s.amount must be positive", param)
 	}
 	return nil
 }

@@ -92,8 +92,11 @@ func ParseCryptogram(s string) (Cryptogram, error) {
 	if len(s) > maxCryptogramText {
 		return Cryptogram{}, errors.New("token: cryptogram too long")
 	}
+	// Strict rejects non-zero trailing bits but, like every base64 decoder
+	// here, skips CR and LF; comparing the re-encoding leaves one spelling
+	// per cryptogram.
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	if err != nil {
+	if err != nil || base64.RawURLEncoding.EncodeToString(b) != s {
 		return Cryptogram{}, errors.New("token: a cryptogram is unpadded base64url")
 	}
 	if len(b) < 6 || b[0] != cryptogramVersion {

@@ -143,7 +143,9 @@ func (v *Vault) Issue(ctx context.Context, c Caller, r IssueRequest) (Issued, er
 		if err != nil {
 			return Issued{}, err
 		}
-		v.log.InfoContext(ctx, "token issued", "token_id", t.ID, "requestor_id", t.RequestorID, "format", string(t.Format))
+		// The caller, not the requested requestor_id: request fields stay
+		// out of logs, as they might hold an account number.
+		v.log.InfoContext(ctx, "token issued", "token_id", t.ID, "caller", c.ID, "format", string(t.Format))
 		return Issued{Token: rec.Token.clone(), Key: deriveKey(v.keys.master, t.ID)}, nil
 	}
 	return Issued{}, pay.Errorf(pay.ErrUnavailable, "", "the token range is too full to draw a free token")

@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"errors"
 
 	"github.com/paykit-go/paykit/pay"
 )
@@ -22,8 +23,10 @@ func (v *Vault) owned(ctx context.Context, c Caller, tokenID string) (Record, er
 		return Record{}, pay.Errorf(pay.ErrInvalidRequest, "token_id", "token_id must be a %s_ ID", PrefixToken)
 	}
 	rec, err := v.store.Get(ctx, tokenID)
-	if err == nil && !owns(c, &rec.Token) {
-		err = pay.Errorf(pay.ErrNotFound, "token_id", "no such token")
+	if errors.Is(err, pay.ErrNotFound) || err == nil && !owns(c, &rec.Token) {
+		// One answer for unknown and foreign tokens alike, whatever the
+		// store's own wording, so the answer doesn't tell them apart.
+		return Record{}, pay.Errorf(pay.ErrNotFound, "token_id", "no such token")
 	}
 	return rec, err
 }
@@ -36,21 +39,30 @@ func party(c Caller) Party {
 	return PartyRequestor
 }
 
+// errUnchanged is what a change's fn returns to leave the token as it is
+// and return it, without stamping or logging.
+var errUnchanged = errors.New("token: unchanged")
+
 // change applies fn to a token the caller owns, atomically, and stamps it.
 func (v *Vault) change(ctx context.Context, c Caller, tokenID, what string, fn func(t *Token) error) (Token, error) {
 	if _, err := v.owned(ctx, c, tokenID); err != nil {
 		return Token{}, err
 	}
 	now := v.clock.Now().UTC()
+	var current Token
 	rec, err := v.store.Update(ctx, tokenID, "", func(r Record, _ Use) (Record, Use, error) {
 		t := r.Token
 		if err := fn(&t); err != nil {
+			current = r.Token
 			return r, Use{}, err
 		}
 		t.UpdatedAt = now
 		r.Token = t
 		return r, Use{}, nil
 	})
+	if errors.Is(err, errUnchanged) {
+		return current.clone(), nil
+	}
 	if err != nil {
 		return Token{}, err
 	}
@@ -97,10 +109,17 @@ func (v *Vault) Resume(ctx context.Context, c Caller, tokenID string) (Token, er
 // Delete ends the token for good: it is never usable again and its value
 // is never issued again. Deleting a deleted token returns it unchanged.
 func (v *Vault) Delete(ctx context.Context, c Caller, tokenID string) (Token, error) {
-	return v.change(ctx, c, tokenID, "deleted", func(t *Token) error {
+	t, err := v.change(ctx, c, tokenID, "deleted", func(t *Token) error {
+		if t.Status == StatusDeleted {
+			return errUnchanged
+		}
 		t.Status, t.SuspendedBy = StatusDeleted, ""
 		return nil
 	})
+	if err == nil {
+		v.macs.Delete(tokenID) // a deleted token verifies no more cryptograms
+	}
+	return t, err
 }
 
 // UpdateControls replaces the token's controls. Counters stay: a token

@@ -37,9 +37,6 @@ func (r BINRange) Validate() error {
 	if r.Length < 16 || r.Length > 19 {
 		return errors.New("token: numeric tokens have 16 to 19 digits")
 	}
-	if r.Length-len(r.Start) < 5 {
-		return errors.New("token: a BIN range must leave at least 4 random digits before the check digit")
-	}
 	return nil
 }
 
@@ -170,6 +167,16 @@ func newOpaque() string {
 	return OpaquePrefix + strings.ToLower(b32.EncodeToString(b[:]))
 }
 
+// opaqueBody reports whether s is the body of an opaque token as newOpaque
+// spells it: lower-case base32 (a-z, 2-7) of 16 bytes, the last character
+// carrying 3 bits and two zero bits. The decoder alone would also take
+// upper case, skip CR and LF and ignore non-zero trailing bits; comparing
+// the re-encoding leaves one spelling per token.
+func opaqueBody(s string) bool {
+	b, err := b32.DecodeString(strings.ToUpper(s))
+	return err == nil && len(b) == 16 && strings.ToLower(b32.EncodeToString(b)) == s
+}
+
 // ParseToken checks the shape of a presented token without consulting the
 // vault: a numeric token of 16 to 19 digits with a valid Luhn check digit,
 // or an opaque token. Its errors never echo the input.
@@ -179,7 +186,7 @@ func ParseToken(s string) (Format, error) {
 		if len(s) != opaqueLen {
 			return "", fmt.Errorf("token: an opaque token has %d characters", opaqueLen)
 		}
-		if _, err := b32.DecodeString(strings.ToUpper(s[len(OpaquePrefix):])); err != nil {
+		if !opaqueBody(s[len(OpaquePrefix):]) {
 			return "", errors.New("token: an opaque token is the prefix and 26 base32 characters")
 		}
 		return FormatOpaque, nil

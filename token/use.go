@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"errors"
+	"math"
 
 	"github.com/paykit-go/paykit/pay"
 )
@@ -42,7 +43,7 @@ func (r *UseRequest) validate() error {
 	default:
 		return pay.Errorf(pay.ErrInvalidRequest, "kind", "kind is debit or credit")
 	}
-	if err := r.Amount.ValidatePositive("amount"); err != nil {
+	if err := checkAmount("amount", r.Amount); err != nil {
 		return err
 	}
 	if err := checkName("merchant_id", r.MerchantID, r.Kind == UseDebit); err != nil {
@@ -115,7 +116,10 @@ func (v *Vault) Use(ctx context.Context, c Caller, r UseRequest) (UseResult, err
 				t.Spent.Currency = r.Amount.Currency
 			}
 			if t.Spent.Currency == r.Amount.Currency {
-				t.Spent.Amount += r.Amount.Amount // bounded: ValidatePositive and the ledger's int64 range
+				if t.Spent.Amount > math.MaxInt64-r.Amount.Amount {
+					return rec, Use{}, refusal(ErrAmountLimit, "amount", "the token's spent total would overflow")
+				}
+				t.Spent.Amount += r.Amount.Amount
 			}
 		}
 		t.UpdatedAt = now
@@ -144,7 +148,12 @@ func (v *Vault) ReverseUse(ctx context.Context, c Caller, useID string) (Use, er
 	if !pay.ValidID(useID, PrefixUse) {
 		return Use{}, pay.Errorf(pay.ErrInvalidRequest, "use_id", "use_id must be a %s_ ID", PrefixUse)
 	}
+	// One answer for unknown uses and uses the caller may not reverse.
+	noSuchUse := pay.Errorf(pay.ErrNotFound, "use_id", "no such use")
 	u, err := v.store.UseByID(ctx, useID)
+	if errors.Is(err, pay.ErrNotFound) {
+		return Use{}, noSuchUse
+	}
 	if err != nil {
 		return Use{}, err
 	}
@@ -152,8 +161,9 @@ func (v *Vault) ReverseUse(ctx context.Context, c Caller, useID string) (Use, er
 	if err != nil {
 		return Use{}, err
 	}
-	if u.AcceptorID != c.ID && !owns(c, &rec.Token) {
-		return Use{}, pay.Errorf(pay.ErrNotFound, "use_id", "no such use")
+	acceptor := c.ID != "" && u.AcceptorID == c.ID
+	if !acceptor && !owns(c, &rec.Token) {
+		return Use{}, noSuchUse
 	}
 	now := v.clock.Now().UTC()
 	var out Use

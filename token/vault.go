@@ -26,7 +26,7 @@ type Vault struct {
 	bins       BINRange
 	convergent bool
 	check      AccountCheck
-	macs       sync.Map // token ID -> *sync.Pool of HMACs keyed with the token's cryptogram key
+	macs       sync.Map // token ID -> *sync.Pool of HMACs keyed with the token's cryptogram key; dropped on delete
 
 	genMu sync.Mutex
 	gen   *generator
