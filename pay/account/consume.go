@@ -55,17 +55,10 @@ func (p *Platform) Consume(ctx context.Context, r ConsumeRequest) (Transaction, 
 	if _, err := p.Merchant(ctx, r.MerchantID); err != nil {
 		return Transaction{}, err
 	}
-	walletID, grant, err := p.authorize(ctx, r.WalletID, r.Credential, CredentialUse{Amount: r.Amount, MerchantID: r.MerchantID, TerminalID: r.TerminalID})
-	if err != nil {
-		return Transaction{}, err
-	}
-	t, err := p.consume(ctx, walletID, r)
-	if err != nil {
-		p.reverse(ctx, grant)
-		return Transaction{}, err
-	}
-	t.CredentialUseID = grant.UseID
-	return p.receipt(p.record(ctx, t))
+	use := CredentialUse{Amount: r.Amount, MerchantID: r.MerchantID, TerminalID: r.TerminalID}
+	return p.onWallet(ctx, r.WalletID, r.Credential, use, func(walletID string) (Transaction, error) {
+		return p.consume(ctx, walletID, r)
+	})
 }
 
 // consume books a consumption from walletID.
@@ -102,31 +95,4 @@ func (p *Platform) consume(ctx context.Context, walletID string, r ConsumeReques
 		return Transaction{}, err
 	}
 	return t, nil
-}
-
-// authorize names the wallet of a movement: walletID itself, or the wallet
-// the credential stands for once the resolver approved its use (described
-// by use, without the credential).
-func (p *Platform) authorize(ctx context.Context, walletID string, c *Credential, use CredentialUse) (string, CredentialGrant, error) {
-	if c == nil {
-		return walletID, CredentialGrant{}, nil
-	}
-	if p.credentials == nil {
-		return "", CredentialGrant{}, pay.Errorf(pay.ErrInvalidRequest, "credential", "credential payments are not enabled on this platform")
-	}
-	use.Credential = *c
-	g, err := p.credentials.AuthorizeCredential(ctx, use)
-	if err != nil {
-		return "", CredentialGrant{}, err
-	}
-	return g.WalletID, g, nil
-}
-
-// reverse gives back a credential use whose movement failed. The movement's
-// own error is what the caller reports; a failed reversal leaves the use
-// counted, which only ever refuses more, never approves more.
-func (p *Platform) reverse(ctx context.Context, g CredentialGrant) {
-	if g.UseID != "" {
-		_ = p.credentials.ReverseCredential(context.WithoutCancel(ctx), g)
-	}
 }

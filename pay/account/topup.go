@@ -60,17 +60,10 @@ func (p *Platform) TopUp(ctx context.Context, r TopUpRequest) (Transaction, erro
 	if err := r.validate(); err != nil {
 		return Transaction{}, err
 	}
-	walletID, grant, err := p.authorize(ctx, r.WalletID, r.Credential, CredentialUse{Amount: r.Amount, TerminalID: r.TerminalID, TopUp: true})
-	if err != nil {
-		return Transaction{}, err
-	}
-	t, err := p.topUp(ctx, walletID, r)
-	if err != nil {
-		p.reverse(ctx, grant)
-		return Transaction{}, err
-	}
-	t.CredentialUseID = grant.UseID
-	return p.receipt(p.record(ctx, t))
+	use := CredentialUse{Amount: r.Amount, TerminalID: r.TerminalID, TopUp: true}
+	return p.onWallet(ctx, r.WalletID, r.Credential, use, func(walletID string) (Transaction, error) {
+		return p.topUp(ctx, walletID, r)
+	})
 }
 
 // topUp books a top-up of walletID.
@@ -115,17 +108,6 @@ func (p *Platform) record(ctx context.Context, t Transaction) (Transaction, erro
 		return Transaction{}, err
 	}
 	return t, nil
-}
-
-// receipt is what the machine that presented a credential gets back: the
-// stored transaction without the wallet and customer IDs the credential
-// stands in for (balances stay, for the receipt). Movements named by
-// wallet ID return the transaction unchanged.
-func (p *Platform) receipt(t Transaction, err error) (Transaction, error) {
-	if err == nil && t.CredentialUseID != "" {
-		t.WalletID, t.CustomerID = "", ""
-	}
-	return t, err
 }
 
 // Transactions lists a wallet's transactions, oldest first.
