@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/paykit-go/paykit/internal/clock"
 	"github.com/paykit-go/paykit/pay"
 )
 
@@ -257,5 +258,39 @@ func TestUpdateControls(t *testing.T) {
 	}
 	if d := cmp.Diff(before, h2Snapshot(t, v, id)); d != "" {
 		t.Fatalf("refused updates changed the token:\n%s", d)
+	}
+}
+
+// h2SlowStore is a store whose Update first waits out the clock, as if the
+// use had queued behind others on the token's lock.
+type h2SlowStore struct {
+	*MemStore
+	clk  *clock.Fake
+	wait time.Duration
+}
+
+func (s h2SlowStore) Update(ctx context.Context, id, useID string, fn func(Record, Use) (Record, Use, error)) (Record, error) {
+	s.clk.Advance(s.wait)
+	return s.MemStore.Update(ctx, id, useID, fn)
+}
+
+// A use that reaches the token's lock after the token expired is refused,
+// even though it arrived before: expiry is judged when the approval would
+// take effect.
+func TestApprovalAfterExpiryRefused(t *testing.T) {
+	clk := clock.NewFake(h2Start)
+	v, err := New(h2Master, WithClock(clk), WithStore(h2SlowStore{MemStore: NewMemStore(), clk: clk, wait: 2 * time.Second}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := v.Issue(context.Background(), h2Requestor, IssueRequest{Account: "4111111111111111", AccountType: AccountCard,
+		Controls: Controls{Expires: h2Start.Add(time.Second)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = v.Use(context.Background(), h2Requestor, h2Debit(is.Token.Value, 100))
+	h2WantErr(t, "use approved after expiry", err, ErrExpired, "token")
+	if got, _ := v.Get(context.Background(), h2Requestor, is.Token.ID); got.Uses != 0 {
+		t.Fatalf("uses = %d after a refused use", got.Uses)
 	}
 }

@@ -90,13 +90,16 @@ func (v *Vault) Use(ctx context.Context, c Caller, r UseRequest) (UseResult, err
 		}
 		cg = &parsed
 	}
-	now := v.clock.Now().UTC()
 	use := Use{
 		ID: pay.NewID(PrefixUse), TokenID: t.ID, Kind: r.Kind, Status: UseApproved, Amount: r.Amount,
 		MerchantID: r.MerchantID, Channel: r.Channel, TerminalID: r.TerminalID, DeviceID: r.DeviceID, Mode: r.Mode,
-		AcceptorID: c.ID, CreatedAt: now,
+		AcceptorID: c.ID,
 	}
 	saved, err := v.store.Update(ctx, t.ID, "", func(rec Record, _ Use) (Record, Use, error) {
+		// The clock is read under the token's lock, so a use approved after
+		// the token expired (or after it was suspended) cannot happen.
+		now := v.clock.Now().UTC()
+		use.CreatedAt = now
 		t := rec.Token
 		if e := t.Controls.check(&t, r, now); e != nil {
 			return rec, Use{}, e
