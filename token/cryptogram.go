@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash"
+	"strings"
 
 	"github.com/paykit-go/paykit/pay"
 )
@@ -71,7 +72,7 @@ func NewCryptogram(key []byte, in CryptogramInput) (string, error) {
 		return "", errors.New("token: token, currency and merchant are at most 255 bytes")
 	}
 	c := Cryptogram{Counter: in.Counter, Nonce: in.Nonce}
-	c.MAC = mac(hmac.New(sha256.New, key), in)
+	c.MAC = mac(newMACState(key), in)
 	return c.String(), nil
 }
 
@@ -92,11 +93,11 @@ func ParseCryptogram(s string) (Cryptogram, error) {
 	if len(s) > maxCryptogramText {
 		return Cryptogram{}, errors.New("token: cryptogram too long")
 	}
-	// Strict rejects non-zero trailing bits but, like every base64 decoder
-	// here, skips CR and LF; comparing the re-encoding leaves one spelling
-	// per cryptogram.
+	// Strict rejects padding and non-zero trailing bits but, like every
+	// base64 decoder here, skips CR and LF; refusing those leaves one
+	// spelling per cryptogram.
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	if err != nil || base64.RawURLEncoding.EncodeToString(b) != s {
+	if err != nil || strings.ContainsAny(s, "\r\n") {
 		return Cryptogram{}, errors.New("token: a cryptogram is unpadded base64url")
 	}
 	if len(b) < 6 || b[0] != cryptogramVersion {
@@ -113,28 +114,40 @@ func ParseCryptogram(s string) (Cryptogram, error) {
 
 // verify reports whether c is the cryptogram of in under the MAC h (keyed
 // with the token's key), in constant time.
-func (c Cryptogram) verify(h hash.Hash, in CryptogramInput) bool {
+func (c Cryptogram) verify(h *macState, in CryptogramInput) bool {
 	in.Counter, in.Nonce = c.Counter, c.Nonce
 	want := mac(h, in)
 	return hmac.Equal(want[:], c.MAC[:])
 }
 
-func mac(h hash.Hash, in CryptogramInput) [macLen]byte {
-	h.Reset()
-	var b [8]byte
-	h.Write(macLabel)
+// macState is a keyed HMAC with the buffer its input is built in, so a
+// MAC is one Write and allocates nothing.
+type macState struct {
+	h   hash.Hash
+	buf []byte
+	sum []byte
+}
+
+func newMACState(key []byte) *macState {
+	return &macState{h: hmac.New(sha256.New, key), buf: make([]byte, 0, 128), sum: make([]byte, 0, sha256.Size)}
+}
+
+func mac(st *macState, in CryptogramInput) [macLen]byte {
+	b := append(st.buf[:0], macLabel...)
 	for _, s := range []string{in.Token, in.Amount.Currency, in.MerchantID} {
-		h.Write([]byte{byte(len(s))})
-		h.Write([]byte(s))
+		b = append(b, byte(len(s)))
+		b = append(b, s...)
 	}
-	binary.BigEndian.PutUint64(b[:], uint64(in.Amount.Amount))
-	h.Write(b[:])
-	binary.BigEndian.PutUint32(b[:4], in.Counter)
-	h.Write(b[:4])
-	h.Write([]byte{byte(len(in.Nonce))})
-	h.Write(in.Nonce)
+	b = binary.BigEndian.AppendUint64(b, uint64(in.Amount.Amount))
+	b = binary.BigEndian.AppendUint32(b, in.Counter)
+	b = append(b, byte(len(in.Nonce)))
+	b = append(b, in.Nonce...)
+	st.buf = b
+	st.h.Reset()
+	st.h.Write(b)
+	st.sum = st.h.Sum(st.sum[:0])
 	var out [macLen]byte
-	copy(out[:], h.Sum(nil))
+	copy(out[:], st.sum)
 	return out
 }
 

@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/paykit-go/paykit/pay"
@@ -16,15 +17,34 @@ type MemStore struct {
 	accounts map[string]int      // account fingerprint -> tokens holding it
 	tokenFPs map[string]struct{} // token fingerprints
 	conv     map[string]*entry
-	uses     sync.Map // use ID -> *entry
 }
 
 type entry struct {
-	mu     sync.Mutex
-	rec    Record
-	uses   []Use
-	useIdx map[string]int
+	mu   sync.Mutex
+	rec  Record
+	uses useLog
 }
+
+// useLog holds a token's uses in order, in fixed-size chunks, so recording
+// a use neither allocates per use nor ever copies the uses before it.
+type useLog struct {
+	chunks [][]Use
+	n      int
+}
+
+const useChunk = 64
+
+func (l *useLog) append(u Use) {
+	if l.n%useChunk == 0 {
+		l.chunks = append(l.chunks, make([]Use, 0, useChunk))
+	}
+	c := &l.chunks[len(l.chunks)-1]
+	*c = append(*c, u)
+	l.n++
+}
+
+// at returns the i-th use (0-based), which must exist.
+func (l *useLog) at(i int) *Use { return &l.chunks[i/useChunk][i%useChunk] }
 
 // NewMemStore returns an empty in-memory store.
 func NewMemStore() *MemStore {
@@ -60,7 +80,7 @@ func (s *MemStore) Create(_ context.Context, r Record) error {
 			return ErrTaken
 		}
 	}
-	e := &entry{rec: r, useIdx: map[string]int{}}
+	e := &entry{rec: r}
 	s.byID[r.Token.ID] = e
 	s.byValue[r.Token.Value] = e
 	s.accounts[r.AccountFingerprint]++
@@ -125,14 +145,22 @@ func (s *MemStore) Update(_ context.Context, id, useID string, fn func(Record, U
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var u Use
-	if i, ok := e.useIdx[useID]; ok && useID != "" {
-		u = e.uses[i]
+	if tid, seq, ok := SplitUseID(useID); ok && tid == id && seq <= int64(e.uses.n) {
+		u = *e.uses.at(int(seq - 1))
 	}
 	r, u, err := fn(e.rec, u)
 	if err != nil {
 		return Record{}, err
 	}
 	r.Token.ID, r.Token.Value = e.rec.Token.ID, e.rec.Token.Value // keys never change
+	var seq int64
+	if u.ID != "" {
+		tid, n, ok := SplitUseID(u.ID)
+		if !ok || tid != id || n > int64(e.uses.n)+1 || n > r.UseCount {
+			return Record{}, errors.New("token: a new use must be the token's next (see UseID) and counted in UseCount")
+		}
+		seq, u.TokenID = n, id
+	}
 	if r.Token.Status == StatusDeleted && e.rec.ConvergentKey != "" {
 		s.mu.Lock()
 		if s.conv[e.rec.ConvergentKey] == e {
@@ -140,30 +168,32 @@ func (s *MemStore) Update(_ context.Context, id, useID string, fn func(Record, U
 		}
 		s.mu.Unlock()
 	}
-	e.rec = r
-	if u.ID != "" {
-		u.TokenID = id
-		if i, ok := e.useIdx[u.ID]; ok {
-			e.uses[i] = u
-		} else {
-			e.useIdx[u.ID] = len(e.uses)
-			e.uses = append(e.uses, u)
-			s.uses.Store(u.ID, e)
-		}
+	switch {
+	case seq == 0:
+	case seq == int64(e.uses.n)+1:
+		e.uses.append(u)
+	default:
+		*e.uses.at(int(seq - 1)) = u
 	}
+	e.rec = r
 	return r, nil
 }
 
 // UseByID implements Store.
 func (s *MemStore) UseByID(_ context.Context, useID string) (Use, error) {
-	v, ok := s.uses.Load(useID)
-	if !ok {
-		return Use{}, pay.Errorf(pay.ErrNotFound, "use_id", "no such use")
+	tid, seq, ok := SplitUseID(useID)
+	var e *entry
+	if ok {
+		e, _ = s.find(s.byID, tid)
 	}
-	e := v.(*entry)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.uses[e.useIdx[useID]], nil
+	if e != nil {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if seq <= int64(e.uses.n) {
+			return *e.uses.at(int(seq - 1)), nil
+		}
+	}
+	return Use{}, pay.Errorf(pay.ErrNotFound, "use_id", "no such use")
 }
 
 // Uses implements Store.
@@ -176,12 +206,16 @@ func (s *MemStore) Uses(_ context.Context, tokenID, after string, limit int) ([]
 	defer e.mu.Unlock()
 	start := 0
 	if after != "" {
-		i, ok := e.useIdx[after]
-		if !ok {
+		tid, seq, ok := SplitUseID(after)
+		if !ok || tid != tokenID || seq > int64(e.uses.n) {
 			return nil, pay.Errorf(pay.ErrInvalidRequest, "after", "no such use on this token")
 		}
-		start = i + 1
+		start = int(seq)
 	}
-	end := min(start+max(limit, 0), len(e.uses))
-	return append([]Use(nil), e.uses[start:end]...), nil
+	end := min(start+max(limit, 0), e.uses.n)
+	out := make([]Use, 0, max(end-start, 0))
+	for i := start; i < end; i++ {
+		out = append(out, *e.uses.at(i))
+	}
+	return out, nil
 }

@@ -9,6 +9,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"hash"
+	"sync"
 )
 
 // keys are the vault's working keys, each derived from the master key with
@@ -16,8 +18,14 @@ import (
 type keys struct {
 	master []byte
 	seal   cipher.AEAD // AES-256-GCM sealing account numbers at rest
-	finger []byte      // HMAC key of number fingerprints
-	conv   []byte      // HMAC key of convergent-issue lookups
+	finger *sync.Pool  // HMACs keyed for number fingerprints
+	conv   *sync.Pool  // HMACs keyed for convergent-issue lookups
+}
+
+// hmacPool pools HMAC-SHA256 states keyed with key, so each fingerprint
+// costs one Reset instead of keying a new HMAC.
+func hmacPool(key []byte) *sync.Pool {
+	return &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}
 }
 
 func newKeys(master []byte) (*keys, error) {
@@ -36,7 +44,7 @@ func newKeys(master []byte) (*keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &keys{master: append([]byte(nil), master...), seal: aead, finger: derive("fingerprint/v1"), conv: derive("convergent/v1")}, nil
+	return &keys{master: append([]byte(nil), master...), seal: aead, finger: hmacPool(derive("fingerprint/v1")), conv: hmacPool(derive("convergent/v1"))}, nil
 }
 
 // sealAccount encrypts an account number, bound to the token's ID.
@@ -72,8 +80,10 @@ func (k *keys) convergentKey(requestor, domain string, t AccountType, account st
 	return k.hmac(k.conv, requestor, domain, string(t), account)
 }
 
-func (k *keys) hmac(key []byte, parts ...string) string {
-	h := hmac.New(sha256.New, key)
+func (k *keys) hmac(pool *sync.Pool, parts ...string) string {
+	h := pool.Get().(hash.Hash)
+	defer pool.Put(h)
+	h.Reset()
 	for _, p := range parts {
 		h.Write([]byte{byte(len(p) >> 8), byte(len(p))})
 		h.Write([]byte(p))

@@ -21,6 +21,9 @@ type Record struct {
 	// ConvergentKey is set on tokens issued convergently; while the token
 	// isn't deleted, no other record may hold it.
 	ConvergentKey string
+	// UseCount is the number of uses recorded for the token, of every kind
+	// and status; the next use is number UseCount+1 (see UseID).
+	UseCount int64
 }
 
 // ErrTaken is what Store.Create returns when the record would break one of
@@ -51,11 +54,13 @@ type Store interface {
 	// useID (a zero Use when useID is "" or names no use of this token),
 	// serialised with every other Update of the token. When fn returns nil
 	// the store saves the record it returned and, if the returned Use has an
-	// ID, saves that use (adding it or replacing the one with that ID), both
-	// or neither; a deleted record frees its convergent key. When fn fails,
-	// nothing changes and Update returns fn's error.
+	// ID, saves that use, both or neither: a new use is the token's next
+	// (its ID is UseID(id, UseCount) of the returned record), an existing
+	// one is replaced. A deleted record frees its convergent key. When fn
+	// fails, nothing changes and Update returns fn's error.
 	Update(ctx context.Context, id, useID string, fn func(Record, Use) (Record, Use, error)) (Record, error)
-	// UseByID returns a use, or pay.ErrNotFound.
+	// UseByID returns a use, or pay.ErrNotFound. Use IDs name their token
+	// (SplitUseID).
 	UseByID(ctx context.Context, useID string) (Use, error)
 	// Uses lists a token's uses oldest first, starting after the use with
 	// ID after ("" for the first page), at most limit of them.

@@ -82,16 +82,13 @@ func (v *Vault) Use(ctx context.Context, c Caller, r UseRequest) (UseResult, err
 		if err != nil {
 			return UseResult{}, v.refuse(ctx, c, t, refusal(ErrCryptogram, "cryptogram", "%s", err.Error()))
 		}
-		h, done := v.mac(t.ID)
-		ok := parsed.verify(h, CryptogramInput{Token: r.Token, Amount: r.Amount, MerchantID: r.MerchantID})
-		done()
-		if !ok {
+		if !v.verify(t.ID, parsed, CryptogramInput{Token: r.Token, Amount: r.Amount, MerchantID: r.MerchantID}) {
 			return UseResult{}, v.refuse(ctx, c, t, refusal(ErrCryptogram, "cryptogram", "the cryptogram does not match this token, amount and merchant"))
 		}
 		cg = &parsed
 	}
 	use := Use{
-		ID: pay.NewID(PrefixUse), TokenID: t.ID, Kind: r.Kind, Status: UseApproved, Amount: r.Amount,
+		TokenID: t.ID, Kind: r.Kind, Status: UseApproved, Amount: r.Amount,
 		MerchantID: r.MerchantID, Channel: r.Channel, TerminalID: r.TerminalID, DeviceID: r.DeviceID, Mode: r.Mode,
 		AcceptorID: c.ID,
 	}
@@ -99,7 +96,6 @@ func (v *Vault) Use(ctx context.Context, c Caller, r UseRequest) (UseResult, err
 		// The clock is read under the token's lock, so a use approved after
 		// the token expired (or after it was suspended) cannot happen.
 		now := v.clock.Now().UTC()
-		use.CreatedAt = now
 		t := rec.Token
 		if e := t.Controls.check(&t, r, now); e != nil {
 			return rec, Use{}, e
@@ -127,6 +123,8 @@ func (v *Vault) Use(ctx context.Context, c Caller, r UseRequest) (UseResult, err
 		}
 		t.UpdatedAt = now
 		rec.Token = t
+		rec.UseCount++
+		use.ID, use.CreatedAt = UseID(t.ID, rec.UseCount), now
 		return rec, use, nil
 	})
 	if err != nil {
@@ -148,11 +146,12 @@ func (v *Vault) Use(ctx context.Context, c Caller, r UseRequest) (UseResult, err
 // that made the use, or the token's owner, may reverse it; reversing twice
 // returns the reversed use.
 func (v *Vault) ReverseUse(ctx context.Context, c Caller, useID string) (Use, error) {
-	if !pay.ValidID(useID, PrefixUse) {
-		return Use{}, pay.Errorf(pay.ErrInvalidRequest, "use_id", "use_id must be a %s_ ID", PrefixUse)
-	}
-	// One answer for unknown uses and uses the caller may not reverse.
+	// One answer for malformed and unknown uses and for uses the caller
+	// may not reverse.
 	noSuchUse := pay.Errorf(pay.ErrNotFound, "use_id", "no such use")
+	if _, _, ok := SplitUseID(useID); !ok {
+		return Use{}, noSuchUse
+	}
 	u, err := v.store.UseByID(ctx, useID)
 	if errors.Is(err, pay.ErrNotFound) {
 		return Use{}, noSuchUse

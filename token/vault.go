@@ -2,11 +2,7 @@ package token
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
-	"hash"
-	"io"
 	"log/slog"
 	"sync"
 
@@ -113,7 +109,7 @@ func New(master []byte, opts ...Option) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{keys: k, clock: clock.System{}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	v := &Vault{keys: k, clock: clock.System{}, log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		if err := o(v); err != nil {
 			return nil, err
@@ -156,18 +152,20 @@ func (v *Vault) refuse(ctx context.Context, c Caller, t *Token, e error) error {
 	return pay.Errorf(ErrDeclined, "", "the token was declined")
 }
 
-// mac returns a pooled HMAC keyed with the token's cryptogram key, and the
-// function that gives it back. Keys are derived once per token and kept in
-// memory, as a hardware vault would keep them in its key store.
-func (v *Vault) mac(tokenID string) (hash.Hash, func()) {
+// verify reports whether c is the cryptogram of in under the token's key,
+// with a pooled HMAC keyed once per token. Keys are derived once per token
+// and kept in memory, as a hardware vault keeps them in its key store.
+func (v *Vault) verify(tokenID string, c Cryptogram, in CryptogramInput) bool {
 	p, ok := v.macs.Load(tokenID)
 	if !ok {
 		key := deriveKey(v.keys.master, tokenID)
-		p, _ = v.macs.LoadOrStore(tokenID, &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }})
+		p, _ = v.macs.LoadOrStore(tokenID, &sync.Pool{New: func() any { return newMACState(key) }})
 	}
 	pool := p.(*sync.Pool)
-	h := pool.Get().(hash.Hash)
-	return h, func() { pool.Put(h) }
+	h := pool.Get().(*macState)
+	ok = c.verify(h, in)
+	pool.Put(h)
+	return ok
 }
 
 // newNumeric draws a numeric token.
