@@ -6,10 +6,22 @@ import (
 	"strings"
 )
 
+const alphabet = "abcdefghijklmnopqrstuvwxyz234567"
+
 // New returns prefix + "_" + 26 lower-case base32 characters (130 bits of
-// crypto/rand output, of which 128 are random), e.g. "pay_3kq…".
+// crypto/rand output), e.g. "pay_3kq…".
 func New(prefix string) string {
-	return prefix + "_" + strings.ToLower(rand.Text())
+	var src [26]byte
+	_, _ = rand.Read(src[:])
+	for i := range src {
+		src[i] = alphabet[src[i]%32]
+	}
+	var sb strings.Builder
+	sb.Grow(len(prefix) + 1 + len(src))
+	sb.WriteString(prefix)
+	sb.WriteByte('_')
+	sb.Write(src[:])
+	return sb.String()
 }
 
 // Valid reports whether id has the given prefix followed by "_" and a
