@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/paykit-go/paykit/internal/clock"
 	"github.com/paykit-go/paykit/pay"
@@ -24,7 +25,19 @@ const (
 // charge's reference. The reference backend wires it to the token vault and
 // the account platform.
 type Charger interface {
-	Charge(ctx context.Context, token string, amount pay.Money, merchantID string) (reference string, err error)
+	Charge(ctx context.Context, r ChargeRequest) (reference string, err error)
+}
+
+// ChargeRequest is one charge of a card's designated account: the token,
+// what to charge where, and the card deduction it belongs to (card ID and
+// the sequence number it consumes name it uniquely, for idempotency).
+type ChargeRequest struct {
+	Token      string
+	Amount     pay.Money
+	MerchantID string
+	TerminalID string
+	CardID     string
+	Seq        uint64
 }
 
 // Issuer is the stored-value engine a backend embeds: it issues cards,
@@ -43,6 +56,7 @@ type Issuer struct {
 	rules   []Rule
 	limits  OfflineLimits
 	charger Charger
+	regMu   sync.Mutex // serialises terminal registration (key ID check, key set, store)
 }
 
 // Option configures an Issuer in NewIssuer.
@@ -197,15 +211,20 @@ func (i *Issuer) RegisterTerminal(ctx context.Context, id, merchantID string, ke
 	if keyID == i.signer.KeyID() {
 		return TerminalInfo{}, pay.Errorf(pay.ErrConflict, "key_id", "key ID is the issuer's")
 	}
-	if k, ok := i.keys.Key(keyID); ok && !k.Equal(pub) {
-		return TerminalInfo{}, pay.Errorf(pay.ErrConflict, "key_id", "key ID is taken by another key")
-	}
 	t := TerminalInfo{ID: id, MerchantID: merchantID, KeyID: keyID, PublicKey: append([]byte(nil), pub...)}
-	if err := i.store.PutTerminal(ctx, t); err != nil {
-		return TerminalInfo{}, err
-	}
+	// One registration at a time: the key set must never hold one key under
+	// a key ID while the store holds a terminal with another.
+	i.regMu.Lock()
+	defer i.regMu.Unlock()
+	_, known := i.keys.Key(keyID)
 	if err := i.keys.Add(keyID, t.PublicKey); err != nil {
 		return TerminalInfo{}, pay.Errorf(pay.ErrConflict, "key_id", "key ID is taken by another key")
+	}
+	if err := i.store.PutTerminal(ctx, t); err != nil {
+		if !known {
+			i.keys.Remove(keyID)
+		}
+		return TerminalInfo{}, err
 	}
 	return t, nil
 }

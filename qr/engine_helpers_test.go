@@ -3,6 +3,7 @@ package qr
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -122,14 +123,14 @@ type h8Charger struct {
 	fail  bool
 }
 
-func (c *h8Charger) Charge(_ context.Context, token string, amount pay.Money, merchantID string) (string, error) {
+func (c *h8Charger) Charge(_ context.Context, r ChargeRequest) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.fail {
 		return "", pay.Errorf(pay.ErrDeclined, "", "declined")
 	}
-	c.calls = append(c.calls, token+" "+amount.String()+" "+merchantID)
-	return "chg_" + amount.Decimal(), nil
+	c.calls = append(c.calls, r.Token+" "+r.Amount.String()+" "+r.MerchantID+" "+r.TerminalID+" "+r.CardID+" "+strconv.FormatUint(r.Seq, 10))
+	return "chg_" + r.Amount.Decimal(), nil
 }
 
 func errorsIs(err error, kind *pay.Error) bool { return errors.Is(err, kind) }

@@ -221,7 +221,9 @@ func (i *Issuer) Redeem(ctx context.Context, r RedeemRequest) (Receipt, error) {
 				return err
 			}
 		case KindCharge:
-			if out.Reference, err = i.charger.Charge(ctx, c.Token, charged, r.MerchantID); err != nil {
+			if out.Reference, err = i.charger.Charge(ctx, ChargeRequest{
+				Token: c.Token, Amount: charged, MerchantID: r.MerchantID, TerminalID: r.TerminalID, CardID: c.ID, Seq: c.Seq,
+			}); err != nil {
 				return err
 			}
 		}

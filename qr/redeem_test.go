@@ -221,7 +221,7 @@ func TestRedeemChargeAccount(t *testing.T) {
 	if rc.Kind != KindCharge || rc.Reference != "chg_250.00" || rc.Card.Balance != h8CNY(100_00) || rc.Card.Seq != 2 {
 		t.Fatalf("receipt = %+v", rc)
 	}
-	if diff := cmp.Diff([]string{h8Token + " 250.00 CNY m1"}, e.charger.calls); diff != "" {
+	if diff := cmp.Diff([]string{h8Token + " 250.00 CNY m1 pos1 " + iss.Card.ID + " 1"}, e.charger.calls); diff != "" {
 		t.Fatal(diff)
 	}
 	if e.cardBalance(iss.Card.ID) != 100_00 || e.merchantBalance("m1") != 0 {

@@ -15,6 +15,7 @@ import (
 	"github.com/paykit-go/paykit/pay"
 	"github.com/paykit-go/paykit/pay/account"
 	"github.com/paykit-go/paykit/pay/ledger"
+	"github.com/paykit-go/paykit/qr"
 	"github.com/paykit-go/paykit/token"
 )
 
@@ -42,6 +43,9 @@ type Backend struct {
 	// Tokens is the token vault; the platform resolves contactless
 	// credentials through it.
 	Tokens *token.Vault
+	// Cards is the stored-value card issuer (QR cards): card value is
+	// booked in Ledger, so merchant balances include card income.
+	Cards *qr.Issuer
 
 	clock   pay.Clock
 	scopes  map[Role][]string
@@ -197,6 +201,9 @@ func New(opts ...Option) (*Backend, error) {
 	if err := b.setupChannels(c); err != nil {
 		return nil, err
 	}
+	if err := b.setupCards(c); err != nil {
+		return nil, err
+	}
 	b.handler = b.compose()
 	return b, nil
 }
@@ -208,6 +215,7 @@ func (b *Backend) Routes() []pay.Route {
 	routes = append(routes, channel.Routes(b.Channels)...)
 	routes = append(routes, pay.WebhookRoutes(b.Webhooks)...)
 	routes = append(routes, token.Routes(b.Tokens)...)
+	routes = append(routes, qr.Routes(b.Cards)...)
 	return append(routes, b.adminRoutes()...)
 }
 
