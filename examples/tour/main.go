@@ -48,6 +48,7 @@ func run(ctx context.Context) error {
 		{"Stored-value QR card: issued, paid online and offline, settled, a double spend caught, the rest transferred", func(ctx context.Context, srv *paytest.Server) error {
 			return flows.StoredValue(ctx, srv, flows.StoredValueOptions{PNG: filepath.Join(pngDir, "card.png")})
 		}},
+		{"Merchant QR (EMVCo): a POS shows a dynamic code, a phone scans and pays it; altered and foreign codes refused", flows.PosQR},
 	} {
 		fmt.Printf("\n=== %s\n", f.name)
 		if err := f.run(ctx, srv); err != nil {
