@@ -12,12 +12,12 @@ import (
 // TestRandomCardsThroughPNG: random signed cards (every token form,
 // currency and field size the layout allows, so versions 6 to 10) rendered
 // to PNG, read back from the image and verified: zero failures. 10,000 cards
-// in a plain `go test`; 300 under the race detector, which makes image
+// in a plain `go test`; 100 under the race detector, which makes image
 // decoding about 20 times slower.
 func TestRandomCardsThroughPNG(t *testing.T) {
 	n := 10_000
 	if raceEnabled || testing.Short() {
-		n = 300
+		n = 100
 	}
 	rng := mrand.New(mrand.NewPCG(2026, 11))
 	keys := NewKeySet()
