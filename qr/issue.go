@@ -2,9 +2,7 @@ package qr
 
 import (
 	"context"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/paykit-go/paykit/pay"
 	"github.com/paykit-go/paykit/pay/ledger"
@@ -84,18 +82,7 @@ func (i *Issuer) Issue(ctx context.Context, r IssueRequest) (Issued, error) {
 	return Issued{Card: c, Text: text}, nil
 }
 
-// checkText validates a short free-text field.
+// checkText validates a required short free-text field (see pay.CheckText).
 func checkText(param, s string, max int) error {
-	if strings.TrimSpace(s) == "" {
-		return pay.Errorf(pay.ErrInvalidRequest, param, "%s is required", param)
-	}
-	if len(s) > max || !utf8.ValidString(s) {
-		return pay.Errorf(pay.ErrInvalidRequest, param, "%s must be valid UTF-8 of at most %d bytes", param, max)
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return pay.Errorf(pay.ErrInvalidRequest, param, "%s contains control characters", param)
-		}
-	}
-	return nil
+	return pay.CheckText(param, s, true, max)
 }

@@ -3,7 +3,6 @@ package account
 import (
 	"errors"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/paykit-go/paykit/internal/clock"
 	"github.com/paykit-go/paykit/pay"
@@ -135,20 +134,9 @@ const (
 	pointsRedeemedAccount = "points:redeemed"
 )
 
-// checkText validates a free-text field.
+// checkText validates a free-text field (see pay.CheckText).
 func checkText(param, s string, required bool, max int) error {
-	if required && strings.TrimSpace(s) == "" {
-		return pay.Errorf(pay.ErrInvalidRequest, param, "%s is required", param)
-	}
-	if len(s) > max || !utf8.ValidString(s) {
-		return pay.Errorf(pay.ErrInvalidRequest, param, "%s must be valid UTF-8 of at most %d bytes", param, max)
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return pay.Errorf(pay.ErrInvalidRequest, param, "%s contains control characters", param)
-		}
-	}
-	return nil
+	return pay.CheckText(param, s, required, max)
 }
 
 // checkID validates an ID field before any lookup.
