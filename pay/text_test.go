@@ -16,7 +16,7 @@ func TestCheckText(t *testing.T) {
 		{"", false, true},
 		{"", true, false},
 		{"   ", true, false},
-		{"收银台 3", true, true},
+		{"收银 3", true, true}, // 8 bytes
 		{strings.Repeat("a", 9), true, false},
 		{"bad\x00", false, false},
 		{"bad\x7f", false, false},
