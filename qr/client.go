@@ -50,3 +50,10 @@ func (c *Client) Settle(ctx context.Context, b Batch, opts ...pay.CallOption) (S
 	var out SettlementReport
 	return out, c.pc.Post(ctx, "/v1/qr/settlements", b, &out, opts...)
 }
+
+// Provisioning fetches what an offline terminal needs: the trusted keys and
+// the offline limits (GET /v1/qr/keys).
+func (c *Client) Provisioning(ctx context.Context) (TerminalProvisioning, error) {
+	var out TerminalProvisioning
+	return out, c.pc.Get(ctx, "/v1/qr/keys", &out)
+}

@@ -2,7 +2,9 @@ package qr
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/ed25519"
+	"slices"
 	"sync"
 
 	"github.com/paykit-go/paykit/pay"
@@ -60,4 +62,35 @@ func (k *KeySet) Key(keyID uint32) (ed25519.PublicKey, bool) {
 		return nil, false
 	}
 	return bytes.Clone(pub), true
+}
+
+// TrustedKey is one key of a KeySet: its ID and Ed25519 public key (base64
+// in JSON).
+type TrustedKey struct {
+	KeyID     uint32            `json:"key_id"`
+	PublicKey ed25519.PublicKey `json:"public_key"`
+}
+
+// Keys lists the trusted keys in key ID order, copies included.
+func (k *KeySet) Keys() []TrustedKey {
+	k.mu.RLock()
+	out := make([]TrustedKey, 0, len(k.keys))
+	for id, pub := range k.keys {
+		out = append(out, TrustedKey{KeyID: id, PublicKey: bytes.Clone(pub)})
+	}
+	k.mu.RUnlock()
+	slices.SortFunc(out, func(a, b TrustedKey) int { return cmp.Compare(a.KeyID, b.KeyID) })
+	return out
+}
+
+// KeySetOf builds a KeySet from listed keys, e.g. those a terminal fetched
+// from GET /v1/qr/keys.
+func KeySetOf(keys []TrustedKey) (*KeySet, error) {
+	ks := NewKeySet()
+	for _, k := range keys {
+		if err := ks.Add(k.KeyID, k.PublicKey); err != nil {
+			return nil, err
+		}
+	}
+	return ks, nil
 }

@@ -17,8 +17,18 @@ type RegisterTerminalRequest struct {
 	PublicKey  []byte `json:"public_key"`
 }
 
+// TerminalProvisioning is what an offline terminal needs before it can
+// deduct (GET /v1/qr/keys): the keys cards may be signed with (the
+// issuer's and every registered terminal's) and the offline limits the
+// issuer enforces at settlement.
+type TerminalProvisioning struct {
+	Keys   []TrustedKey  `json:"keys"`
+	Limits OfflineLimits `json:"limits"`
+}
+
 // Routes is the HTTP contract of the issuer:
 //
+//	GET  /v1/qr/keys               device    → TerminalProvisioning
 //	POST /v1/qr/cards              merchant  IssueRequest → Issued
 //	GET  /v1/qr/cards/{card_id}    merchant  → CardState (the issuer's record)
 //	POST /v1/qr/terminals          merchant  RegisterTerminalRequest → TerminalInfo
@@ -34,6 +44,10 @@ func Routes(i *Issuer) []pay.Route {
 		}}
 	}
 	return []pay.Route{
+		{Method: "GET", Path: "/v1/qr/keys", Access: pay.AccessDevice, Handle: func(w http.ResponseWriter, r *http.Request) error {
+			pay.WriteJSON(w, http.StatusOK, TerminalProvisioning{Keys: i.Keys().Keys(), Limits: i.Limits()})
+			return nil
+		}},
 		post("/v1/qr/cards", pay.AccessMerchant, http.StatusCreated, func(ctx context.Context, w http.ResponseWriter, r *http.Request) (any, error) {
 			var in IssueRequest
 			if err := pay.DecodeJSON(w, r, &in); err != nil {

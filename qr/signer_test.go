@@ -150,3 +150,42 @@ func TestKeySetConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// Keys lists in key ID order and hands out copies; KeySetOf rebuilds the
+// same set and refuses a list that names one ID twice with two keys.
+func TestKeySetKeysAndKeySetOf(t *testing.T) {
+	ks := NewKeySet()
+	var signers []*SoftwareSigner
+	for _, id := range []uint32{9, 2, 5} {
+		s, err := GenerateSigner(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signers = append(signers, s)
+		if err := ks.Add(id, s.Public()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := ks.Keys()
+	if len(list) != 3 || list[0].KeyID != 2 || list[1].KeyID != 5 || list[2].KeyID != 9 {
+		t.Fatalf("Keys() = %+v; want IDs 2, 5, 9", list)
+	}
+	list[0].PublicKey[0] ^= 0xff
+	if k, _ := ks.Key(2); k.Equal(list[0].PublicKey) {
+		t.Fatal("Keys() shares its key bytes with the set")
+	}
+	list[0].PublicKey[0] ^= 0xff
+	again, err := KeySetOf(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range signers {
+		if k, ok := again.Key(s.KeyID()); !ok || !k.Equal(s.Public()) {
+			t.Fatalf("KeySetOf lost key %d", s.KeyID())
+		}
+	}
+	dup := append(list, TrustedKey{KeyID: 2, PublicKey: signers[0].Public()})
+	if _, err := KeySetOf(dup); err == nil {
+		t.Fatal("KeySetOf accepted two keys under one ID")
+	}
+}

@@ -102,20 +102,27 @@ func (e *qrEnv) terminal(t *testing.T, id string, keyID uint32, others ...qr.Sig
 	if info.ID != id || info.MerchantID != e.shop.ID || info.KeyID != keyID {
 		t.Fatalf("registered terminal = %+v", info)
 	}
-	keys := qr.NewKeySet()
-	issuerKey, ok := e.srv.Cards.Keys().Key(paytest.CardIssuerKeyID)
-	if !ok {
-		t.Fatal("the backend's key set lacks the issuer's key")
-	}
-	for _, k := range append([]qr.Signer{s}, others...) {
-		if err := keys.Add(k.KeyID(), k.Public()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := keys.Add(paytest.CardIssuerKeyID, issuerKey); err != nil {
+	// The terminal is provisioned over HTTP: trusted keys and limits.
+	prov, err := e.merchant.Provisioning(context.Background())
+	if err != nil {
 		t.Fatal(err)
 	}
-	term, err := qr.NewTerminal(qr.TerminalConfig{ID: id, MerchantID: e.shop.ID}, s, keys, qr.DefaultOfflineLimits, e.srv)
+	if prov.Limits != qr.DefaultOfflineLimits {
+		t.Fatalf("provisioned limits = %+v", prov.Limits)
+	}
+	keys, err := qr.KeySetOf(prov.Keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range append([]qr.Signer{s}, others...) {
+		if got, ok := keys.Key(k.KeyID()); !ok || !got.Equal(k.Public()) {
+			t.Fatalf("provisioned keys lack terminal key %d", k.KeyID())
+		}
+	}
+	if _, ok := keys.Key(paytest.CardIssuerKeyID); !ok {
+		t.Fatal("provisioned keys lack the issuer's")
+	}
+	term, err := qr.NewTerminal(qr.TerminalConfig{ID: id, MerchantID: e.shop.ID}, s, keys, prov.Limits, e.srv)
 	if err != nil {
 		t.Fatal(err)
 	}

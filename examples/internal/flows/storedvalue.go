@@ -256,18 +256,17 @@ func offlineTerminal(ctx context.Context, srv *paytest.Server, cards *qr.Client,
 	if _, err := cards.RegisterTerminal(ctx, qr.RegisterTerminalRequest{ID: id, MerchantID: merchantID, KeyID: keyID, PublicKey: s.Public()}); err != nil {
 		return nil, err
 	}
-	issuerKey, ok := srv.Cards.Keys().Key(paytest.CardIssuerKeyID)
-	if !ok {
-		return nil, errors.New("storedvalue: the backend has no issuer key")
-	}
-	keys := qr.NewKeySet()
-	if err := keys.Add(paytest.CardIssuerKeyID, issuerKey); err != nil {
+	// Provisioning over HTTP: the keys cards may be signed with (the
+	// issuer's, this terminal's, the other terminals') and the limits.
+	prov, err := cards.Provisioning(ctx)
+	if err != nil {
 		return nil, err
 	}
-	if err := keys.Add(keyID, s.Public()); err != nil {
+	keys, err := qr.KeySetOf(prov.Keys)
+	if err != nil {
 		return nil, err
 	}
-	return qr.NewTerminal(qr.TerminalConfig{ID: id, MerchantID: merchantID}, s, keys, srv.Cards.Limits(), srv)
+	return qr.NewTerminal(qr.TerminalConfig{ID: id, MerchantID: merchantID}, s, keys, prov.Limits, srv)
 }
 
 // settle uploads a terminal's batch and clears what the issuer settled.
