@@ -18,8 +18,9 @@ type IssueRequest struct {
 	// Uses is the number of uses the card carries; 0 or UnlimitedUses
 	// make a card that is not use-limited.
 	Uses int `json:"uses,omitempty"`
-	// Validity is how long the card is valid from now.
-	Validity time.Duration `json:"validity"`
+	// Validity is how long the card is valid from now (whole seconds on the
+	// wire: "validity_seconds").
+	Validity time.Duration `json:"-"`
 }
 
 // Issued is a card and its QR text.
@@ -36,7 +37,7 @@ const maxValidity = 10 * 366 * 24 * time.Hour
 // can never go below zero) credited, in the ledger.
 func (i *Issuer) Issue(ctx context.Context, r IssueRequest) (Issued, error) {
 	if r.Validity < time.Second || r.Validity > maxValidity {
-		return Issued{}, pay.Errorf(pay.ErrInvalidRequest, "validity", "validity must be 1 second to 10 years")
+		return Issued{}, pay.Errorf(pay.ErrInvalidRequest, "validity_seconds", "validity must be 1 second to 10 years")
 	}
 	if r.Uses == 0 {
 		r.Uses = UnlimitedUses

@@ -33,13 +33,13 @@ import (
 // offline. At settlement the issuer also rejects records whose amount
 // exceeds PerTransaction: a terminal that broke its limits bears the loss.
 type OfflineLimits struct {
-	Currency          string        `json:"currency"`
-	PerTransaction    int64         `json:"per_transaction"`
-	PerCardAmount     int64         `json:"per_card_amount"`
-	PerCardCount      int           `json:"per_card_count"`
-	PerTerminalAmount int64         `json:"per_terminal_amount"`
-	PerTerminalCount  int           `json:"per_terminal_count"`
-	MaxUnsettled      time.Duration `json:"max_unsettled"` // nanoseconds in JSON
+	Currency          string
+	PerTransaction    int64
+	PerCardAmount     int64
+	PerCardCount      int
+	PerTerminalAmount int64
+	PerTerminalCount  int
+	MaxUnsettled      time.Duration // "max_unsettled_seconds" in JSON (see MarshalJSON)
 }
 
 // DefaultOfflineLimits are modest CNY limits: ¥200 a transaction, ¥500 and

@@ -49,7 +49,7 @@ func TestIssueRefusals(t *testing.T) {
 		edit  func(r *IssueRequest)
 		param string
 	}{
-		{"no validity", func(r *IssueRequest) { r.Validity = 0 }, "validity"},
+		{"no validity", func(r *IssueRequest) { r.Validity = 0 }, "validity_seconds"},
 		{"raw PAN-like token", func(r *IssueRequest) { r.Token = "411111111111111" }, "token"},
 		{"negative balance", func(r *IssueRequest) { r.Balance.Amount = -1 }, "balance"},
 		{"empty holder", func(r *IssueRequest) { r.Holder = "" }, "holder"},

@@ -68,7 +68,7 @@ Payment tokens (token values and account numbers travel in request bodies, never
   with a cryptogram sent as "credential" to /v1/consumptions and /v1/topups (see go run ./examples/contactless).
 
 Stored-value QR cards (card texts travel in request bodies): POST /v1/qr/cards (merchant key) with
-  {"holder":"Li Lei","token":"<a wallet token value>","balance":{"amount":10000,"currency":"CNY"},"validity":2592000000000000}
+  {"holder":"Li Lei","token":"<a wallet token value>","balance":{"amount":10000,"currency":"CNY"},"validity_seconds":2592000}
   issues a signed card; a POS pays with it at POST /v1/qr/redemptions, offline terminals register at POST /v1/qr/terminals
   and settle at POST /v1/qr/settlements, POST /v1/qr/transfers moves value to another holder (see go run ./examples/storedvalue).
 
