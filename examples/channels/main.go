@@ -4,24 +4,6 @@
 // refund follows.
 package main
 
-import (
-	"context"
-	"fmt"
-	"os"
+import "github.com/paykit-go/paykit/examples/internal/flows"
 
-	"github.com/paykit-go/paykit/examples/internal/flows"
-	"github.com/paykit-go/paykit/pay/paytest"
-)
-
-func main() {
-	srv, err := paytest.NewServer(paytest.WithWallClock())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "channels:", err)
-		os.Exit(1)
-	}
-	defer srv.Close()
-	if err := flows.Channels(context.Background(), srv); err != nil {
-		fmt.Fprintln(os.Stderr, "channels:", err)
-		os.Exit(1)
-	}
-}
+func main() { flows.Main("channels", flows.Channels) }

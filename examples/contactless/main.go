@@ -4,24 +4,6 @@
 // suspended credential are refused, and a resumed one pays again.
 package main
 
-import (
-	"context"
-	"fmt"
-	"os"
+import "github.com/paykit-go/paykit/examples/internal/flows"
 
-	"github.com/paykit-go/paykit/examples/internal/flows"
-	"github.com/paykit-go/paykit/pay/paytest"
-)
-
-func main() {
-	srv, err := paytest.NewServer()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "contactless:", err)
-		os.Exit(1)
-	}
-	defer srv.Close()
-	if err := flows.Contactless(context.Background(), srv); err != nil {
-		fmt.Fprintln(os.Stderr, "contactless:", err)
-		os.Exit(1)
-	}
-}
+func main() { flows.Main("contactless", flows.Contactless) }

@@ -7,25 +7,6 @@
 //	go run ./examples/posqr
 package main
 
-import (
-	"context"
-	"fmt"
-	"os"
+import "github.com/paykit-go/paykit/examples/internal/flows"
 
-	"github.com/paykit-go/paykit/examples/internal/flows"
-	"github.com/paykit-go/paykit/pay/paytest"
-)
-
-func main() {
-	srv, err := paytest.NewServer()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "posqr:", err)
-		os.Exit(1)
-	}
-	defer srv.Close()
-	if err := flows.PosQR(context.Background(), srv); err != nil {
-		fmt.Fprintln(os.Stderr, "posqr:", err)
-		srv.Close()
-		os.Exit(1)
-	}
-}
+func main() { flows.Main("posqr", flows.PosQR) }
