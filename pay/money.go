@@ -96,36 +96,7 @@ func allDigits(s string) bool {
 }
 
 // clip keeps untrusted input short inside error messages.
-func clip(s string) string {
-	if len(s) > 32 {
-		s = s[:32] + "…"
-	}
-	return maskDigits(s)
-}
-
-// maskDigits replaces every run of 7 or more digits with "#…#", so input
-// echoed into an error can never carry an account number.
-func maskDigits(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		j := i
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		switch {
-		case j-i >= 7:
-			b.WriteString("#…#")
-			i = j
-		case j > i:
-			b.WriteString(s[i:j])
-			i = j
-		default:
-			b.WriteByte(s[i])
-			i++
-		}
-	}
-	return b.String()
-}
+func clip(s string) string { return Clip(s, 32) }
 
 // Decimal formats m in major units with exactly the currency's exponent of
 // fraction digits: "12.34", "-0.05", "1234" (JPY), "1.234" (KWD). An unknown

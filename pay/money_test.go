@@ -161,7 +161,22 @@ func TestErrorsMaskEchoedDigits(t *testing.T) {
 	if err2 == nil || !strings.Contains(err2.Error(), "X41") {
 		t.Errorf("short input should still be echoed: %v", err2)
 	}
-	if got := maskDigits("ab1234567cd123456"); got != "ab#…#cd123456" {
-		t.Errorf("maskDigits = %q", got)
+	for _, tc := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"ab1234567cd123456", 32, "ab#…#cd123456"},
+		{"4111111111111111", 32, "#…#"},
+		{"short", 32, "short"},
+		{"abcdef", 3, "abc…"},
+		{"123456", 4, "1234…"},
+		{"123456123456", 4, "#…#"},
+		{"a\x00b\xffc", 32, "a?b?c"},
+		{"收银台收银台", 2, "收银…"},
+	} {
+		if got := Clip(tc.in, tc.max); got != tc.want {
+			t.Errorf("Clip(%q, %d) = %q; want %q", tc.in, tc.max, got, tc.want)
+		}
 	}
 }

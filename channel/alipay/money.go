@@ -51,18 +51,5 @@ func fromYuan(s, param string) (pay.Money, error) {
 	return m, nil
 }
 
-// clip keeps untrusted text short and printable inside error messages.
-func clip(s string) string {
-	const limit = 48
-	out := make([]rune, 0, min(len(s), limit))
-	for _, r := range s {
-		if len(out) == limit {
-			return string(out) + "…"
-		}
-		if r < 0x20 || r == 0x7f {
-			r = '?'
-		}
-		out = append(out, r)
-	}
-	return string(out)
-}
+// clip quotes untrusted or provider text in an error (pay.Clip).
+func clip(s string) string { return pay.Clip(s, 48) }

@@ -144,18 +144,5 @@ func decodeStrict(b []byte, v any) error {
 // validMoney reports whether m is a positive amount of a known currency.
 func validMoney(m pay.Money) bool { return m.ValidatePositive("amount") == nil }
 
-// clipText keeps provider text short and printable inside error messages.
-func clipText(s string) string {
-	const limit = 160
-	b := make([]rune, 0, min(len(s), limit))
-	for _, r := range s {
-		if len(b) == limit {
-			return string(b) + "…"
-		}
-		if r < 0x20 || r == 0x7f {
-			r = ' '
-		}
-		b = append(b, r)
-	}
-	return string(b)
-}
+// clipText quotes untrusted or provider text in an error (pay.Clip).
+func clipText(s string) string { return pay.Clip(s, 160) }

@@ -111,10 +111,5 @@ func fromStripeAmount(amount int64, currency string) (pay.Money, error) {
 	return pay.Money{Amount: amount * f, Currency: cur}, nil
 }
 
-// clip keeps untrusted text short inside error messages.
-func clip(s string) string {
-	if len(s) > 32 {
-		return strings.ToValidUTF8(s[:32], "") + "…"
-	}
-	return s
-}
+// clip quotes untrusted or provider text in an error (pay.Clip).
+func clip(s string) string { return pay.Clip(s, 32) }

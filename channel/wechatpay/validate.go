@@ -3,7 +3,6 @@ package wechatpay
 import (
 	"math"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/paykit-go/paykit/channel"
 	"github.com/paykit-go/paykit/pay"
@@ -82,14 +81,5 @@ func fen(m pay.Money, param string) (int64, error) {
 	return m.Amount, nil
 }
 
-// clip keeps untrusted or provider text short inside error messages.
-func clip(s string) string {
-	n := 64
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
+// clip quotes untrusted or provider text in an error (pay.Clip).
+func clip(s string) string { return pay.Clip(s, 64) }

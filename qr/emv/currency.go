@@ -61,16 +61,5 @@ func (p *Payload) SetAmount(m pay.Money) error {
 	return nil
 }
 
-// clip keeps a caller's string short and digit-free inside a message.
-func clip(s string) string {
-	r := []rune(s)
-	if len(r) > 8 {
-		r = append(r[:8], '…')
-	}
-	for i, c := range r {
-		if c >= '0' && c <= '9' {
-			r[i] = '#'
-		}
-	}
-	return string(r)
-}
+// clip quotes untrusted or provider text in an error (pay.Clip).
+func clip(s string) string { return pay.Clip(s, 8) }
