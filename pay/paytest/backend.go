@@ -17,6 +17,8 @@ import (
 	"github.com/paykit-go/paykit/pay/ledger"
 	"github.com/paykit-go/paykit/qr"
 	"github.com/paykit-go/paykit/token"
+	"github.com/paykit-go/paykit/verify"
+	"github.com/paykit-go/paykit/vrauth"
 )
 
 // Keys are the API keys a backend accepts, one per role. Zero fields are
@@ -46,6 +48,15 @@ type Backend struct {
 	// Cards is the stored-value card issuer (QR cards): card value is
 	// booked in Ledger, so merchant balances include card income.
 	Cards *qr.Issuer
+	// VR is the VR headset payment service: enrollment, trusted
+	// terminals, cross-terminal approval pages, proxy debit.
+	VR *vrauth.Service
+	// Outbox holds every SMS code and link the backend "sent" (VR
+	// enrollment codes, terminal activation and approval links), newest
+	// last: tests and examples read it in place of a phone.
+	Outbox *verify.Outbox
+
+	notifiers []channel.Notifier
 
 	clock   pay.Clock
 	scopes  map[Role][]string
@@ -204,6 +215,9 @@ func New(opts ...Option) (*Backend, error) {
 	if err := b.setupCards(c); err != nil {
 		return nil, err
 	}
+	if err := b.setupVR(c); err != nil {
+		return nil, err
+	}
 	b.handler = b.compose()
 	return b, nil
 }
@@ -216,6 +230,8 @@ func (b *Backend) Routes() []pay.Route {
 	routes = append(routes, pay.WebhookRoutes(b.Webhooks)...)
 	routes = append(routes, token.Routes(b.Tokens)...)
 	routes = append(routes, qr.Routes(b.Cards)...)
+	routes = append(routes, vrauth.Routes(b.VR)...)
+	routes = append(routes, vrauth.PageRoutes(b.VR)...)
 	return append(routes, b.adminRoutes()...)
 }
 

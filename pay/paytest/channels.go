@@ -31,12 +31,13 @@ func (b *Backend) setupChannels(c config) error {
 	if err != nil {
 		return err
 	}
+	b.notifiers = append(b.notifiers, b.Webhooks)
 	base := strings.TrimSuffix(c.publicURL, "/")
 	b.Channels, err = channel.New(
 		channel.WithLedger(b.Ledger),
 		channel.WithClock(c.clock),
 		channel.WithLogger(c.log),
-		channel.WithNotifier(b.Webhooks),
+		channel.WithNotifier(fanout{b}),
 		channel.WithMerchantAccount(account.MerchantLedgerAccount),
 		channel.WithCallbackURL(func(ch string) string { return base + "/v1/callbacks/" + ch }),
 	)
