@@ -162,8 +162,9 @@ func (c *Client) Wait(ctx context.Context, deviceCode string, d time.Duration) (
 }
 
 // Await waits for a started authorization's result, long-polling until it
-// exists; it returns the result once (ErrAccessDenied, ErrExpiredToken or
-// ErrPaymentFailed when it isn't a success) or ctx's end.
+// exists, and returns it once. An end that isn't a success comes back as
+// the error alone (ErrAccessDenied, ErrExpiredToken, or ErrPaymentFailed
+// whose message gives the channel's reason) with an empty Result.
 func (c *Client) Await(ctx context.Context, deviceCode string) (Result, error) {
 	for {
 		r, err := c.Wait(ctx, deviceCode, MaxWait)

@@ -10,9 +10,9 @@ import (
 	"github.com/paykit-go/paykit/verify"
 )
 
-// Message kinds the Sender gets.
+// Message kinds the Sender gets (SMS codes go out as verify.MessageKindOTP),
+// and the page paths links point at.
 const (
-	KindEnrollCode  = "enroll_code"   // (sent by verify.OTPs) the enrollment SMS code
 	KindActivation  = "activation"    // a new trusted terminal's activation link
 	KindApproval    = "approval"      // an approval link for a headset purchase
 	MaxTerminals    = 8               // trusted terminals per user

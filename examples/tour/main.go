@@ -28,8 +28,9 @@ func run(ctx context.Context) error {
 	}
 	defer srv.Close()
 	// The stored-value card's QR code goes to a temporary PNG that is
-	// decoded back and checked; the tour does not draw the code in the
-	// terminal (go run ./examples/storedvalue does).
+	// decoded back and checked; the tour does not draw it, nor the VR
+	// headset's code, in the terminal (go run ./examples/storedvalue and
+	// go run ./examples/vrcheckout do).
 	pngDir, err := os.MkdirTemp("", "paykit-tour-")
 	if err != nil {
 		return err
@@ -49,6 +50,9 @@ func run(ctx context.Context) error {
 			return flows.StoredValue(ctx, srv, flows.StoredValueOptions{PNG: filepath.Join(pngDir, "card.png")})
 		}},
 		{"Merchant QR (EMVCo): a POS shows a dynamic code, a phone scans and pays it; altered and foreign codes refused", flows.PosQR},
+		{"VR headset payments: SMS enrollment, a phone approves and pays across terminals, then proxy debit with a password; limit and wrong passwords refused", func(ctx context.Context, srv *paytest.Server) error {
+			return flows.VRCheckout(ctx, srv, flows.VRCheckoutOptions{})
+		}},
 	} {
 		fmt.Printf("\n=== %s\n", f.name)
 		if err := f.run(ctx, srv); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/paykit-go/paykit/pay/paytest"
 	"github.com/paykit-go/paykit/qr"
 	"github.com/paykit-go/paykit/qr/qrimage"
+	"github.com/paykit-go/paykit/vrauth"
 )
 
 // The tour's flows run green in CI, so `go run ./examples/tour` keeps working.
@@ -69,6 +70,35 @@ func TestFlows(t *testing.T) {
 	}
 	if err := StoredValue(ctx, srv, StoredValueOptions{}); err == nil {
 		t.Error("stored-value flow without a PNG path: no error")
+	}
+
+	// The VR checkout as the standalone example runs it: the QR code drawn
+	// in the terminal reads back as the headset's verification URL, with a
+	// user code for this backend's code page.
+	drawn.Reset()
+	if err := VRCheckout(ctx, srv, VRCheckoutOptions{QR: &drawn}); err != nil {
+		t.Fatalf("VR checkout flow: %v", err)
+	}
+	uri := h9ReadDrawing(t, drawn.String(), false)
+	code, ok := strings.CutPrefix(uri, srv.URL+"/vr/code?user_code=")
+	if !ok || len(code) != 9 || code[4] != '-' || vrauth.NormalizeUserCode(code) == "" {
+		t.Errorf("the drawn QR code holds %q; want %s/vr/code?user_code=XXXX-XXXX", uri, srv.URL)
+	}
+}
+
+// The tour's way of running the VR checkout: nothing drawn, on a fresh
+// backend, every step still checked.
+func TestVRCheckoutWithoutDrawing(t *testing.T) {
+	srv, err := paytest.NewServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if err := VRCheckout(context.Background(), srv, VRCheckoutOptions{}); err != nil {
+		t.Fatalf("VR checkout flow without drawing: %v", err)
+	}
+	if n := len(srv.Outbox.Messages()); n != 3 {
+		t.Errorf("the backend sent %d messages; want 3 (the enrollment code, the activation link, one approval link)", n)
 	}
 }
 
