@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -90,6 +91,9 @@ func (p Proof) String() string {
 	}
 	return s
 }
+
+// LogValue keeps structured logs (slog) from printing the secret.
+func (p Proof) LogValue() slog.Value { return slog.StringValue(p.String()) }
 
 // GoString keeps %#v from printing the secret.
 func (p Proof) GoString() string { return fmt.Sprintf("verify.Proof{%s}", p.String()) }

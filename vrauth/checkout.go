@@ -83,9 +83,6 @@ func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (Started, e
 	if err := pay.CheckText("headset_id", req.HeadsetID, true, 64); err != nil {
 		return Started{}, err
 	}
-	if err := s.limit("order:" + req.HeadsetID); err != nil {
-		return Started{}, err
-	}
 	if err := checkOrder(req.Order); err != nil {
 		return Started{}, err
 	}
@@ -103,6 +100,9 @@ func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (Started, e
 	}
 	u, err := s.eligible(ctx, req.UserID, req.HeadsetID)
 	if err != nil {
+		return Started{}, err
+	}
+	if err := s.limit("order:" + u.ID + "\x00" + req.HeadsetID); err != nil {
 		return Started{}, err
 	}
 	need := s.engine.Requirement(verify.Payment{Amount: req.Order.Amount, Channel: req.Order.Channel, Risk: req.Risk, Flow: string(req.Mode)})

@@ -185,7 +185,9 @@ func (s *Service) codePage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		var pe *pay.Error
-		errors.As(err, &pe)
+		if !errors.As(err, &pe) { // a store or context error: say nothing of it
+			pe = pay.Errorf(pay.ErrInternal, "", "something went wrong; try again")
+		}
 		d.Error = pe.Message
 		d.CSRF = s.csrfToken(s.csrf(w, r), r.URL.Path)
 		s.render(w, pe.Status(), "code", d)
@@ -218,12 +220,16 @@ func (s *Service) approvePage(w http.ResponseWriter, r *http.Request) {
 		switch r.PostForm.Get("action") {
 		case "approve":
 			var redirect string
-			_, redirect, err = s.Approve(r.Context(), token, strings.TrimSpace(r.PostForm.Get("channel")))
+			var a Authorization
+			a, redirect, err = s.Approve(r.Context(), token, strings.TrimSpace(r.PostForm.Get("channel")))
 			if err == nil && redirect != "" {
 				http.Redirect(w, r, redirect, http.StatusSeeOther)
 				return
 			}
 			notice = "Approved. Your headset shows the result."
+			if err == nil && a.Status == StatusPending { // the policy wants more than this approval
+				notice = "Your approval is recorded. The purchase still needs a confirmation in your headset."
+			}
 		case "deny":
 			_, err = s.Deny(r.Context(), token)
 			notice = "Denied. Nothing was charged."

@@ -2,6 +2,7 @@ package vrauth
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/paykit-go/paykit/internal/passwd"
@@ -25,6 +26,13 @@ type PasswordRequest struct {
 
 // String keeps passwords and codes out of logs.
 func (PasswordRequest) String() string { return "vrauth.PasswordRequest{[redacted]}" }
+
+// GoString keeps them out of %#v.
+func (r PasswordRequest) GoString() string { return r.String() }
+
+// LogValue keeps them out of structured logs (slog's JSON handler would
+// otherwise marshal the fields).
+func (r PasswordRequest) LogValue() slog.Value { return slog.StringValue(r.String()) }
 
 // SetPassword presets the payment password of a verified user, once; later
 // changes need the old password or a fresh SMS code. It is stored as an

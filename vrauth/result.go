@@ -13,30 +13,45 @@ import (
 )
 
 // waiters lets long-polling headsets sleep until their authorization
-// changes: wake closes the channel every current waiter holds.
+// changes: wake closes the channel every current waiter holds. Entries are
+// counted, so one that no call waits on any more is dropped.
 type waiters struct {
 	mu sync.Mutex
-	ch map[string]chan struct{}
+	ch map[string]*waitEntry
 }
 
-func (w *waiters) init() { w.ch = map[string]chan struct{}{} }
+type waitEntry struct {
+	c chan struct{}
+	n int
+}
 
-func (w *waiters) wait(id string) <-chan struct{} {
+func (w *waiters) init() { w.ch = map[string]*waitEntry{} }
+
+// wait returns a channel closed by the next wake of id, and a release the
+// caller runs when it stops waiting.
+func (w *waiters) wait(id string) (<-chan struct{}, func()) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	c, ok := w.ch[id]
+	e, ok := w.ch[id]
 	if !ok {
-		c = make(chan struct{})
-		w.ch[id] = c
+		e = &waitEntry{c: make(chan struct{})}
+		w.ch[id] = e
 	}
-	return c
+	e.n++
+	return e.c, func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if e.n--; e.n == 0 && w.ch[id] == e {
+			delete(w.ch, id)
+		}
+	}
 }
 
 func (w *waiters) wake(id string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if c, ok := w.ch[id]; ok {
-		close(c)
+	if e, ok := w.ch[id]; ok {
+		close(e.c)
 		delete(w.ch, id)
 	}
 }
@@ -108,7 +123,34 @@ func (s *Service) Poll(ctx context.Context, deviceCode string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	s.lapse(ctx, a)
 	return s.deliver(ctx, a.ID, true)
+}
+
+// chargeGrace is how long after an authorization's window its channel
+// charge may still be paid: charge creates the web charge to expire with
+// the window, and at least a minute after the approval.
+const chargeGrace = time.Minute + time.Second
+
+// lapse closes the channel charge of an approved authorization whose
+// payment window has passed, and settles it: a channel sends no callback
+// for a charge nobody paid, and the headset must not be told to wait
+// forever. A charge paid meanwhile is learnt as paid (ClosePayment then
+// queries the channel).
+func (s *Service) lapse(ctx context.Context, a Authorization) {
+	if a.Status != StatusApproved || a.PaymentID == "" || s.clock.Now().Before(a.ExpiresAt.Add(chargeGrace)) {
+		return
+	}
+	p, err := s.agg.ClosePayment(ctx, a.PaymentID)
+	if err != nil {
+		s.log.WarnContext(ctx, "vrauth: closing a lapsed charge", "authorization", a.ID, "payment", a.PaymentID, "err", err)
+		return
+	}
+	if p.Status.Final() {
+		if _, err := s.settle(ctx, p); err != nil {
+			s.log.WarnContext(ctx, "vrauth: settling a lapsed charge", "authorization", a.ID, "err", err)
+		}
+	}
 }
 
 // Wait is the push path: it returns as soon as the authorization has a
@@ -119,23 +161,35 @@ func (s *Service) Wait(ctx context.Context, deviceCode string, d time.Duration) 
 	if err != nil {
 		return Result{}, err
 	}
+	s.lapse(ctx, a)
 	d = min(max(d, 0), MaxWait)
-	if left := a.ExpiresAt.Sub(s.clock.Now()); left > 0 && left < d {
+	end := a.ExpiresAt
+	if a.Status == StatusApproved {
+		end = end.Add(chargeGrace) // when lapse closes the charge
+	}
+	if left := end.Sub(s.clock.Now()); left > 0 && left < d {
 		d = left + 10*time.Millisecond
 	}
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	for {
-		woke := s.waiters.wait(a.ID)
+		woke, release := s.waiters.wait(a.ID)
 		r, err := s.deliver(ctx, a.ID, false)
 		if !errors.Is(err, ErrAuthorizationPending) {
+			release()
 			return r, err
 		}
 		select {
 		case <-woke:
+			release()
 		case <-timer.C:
+			release()
+			if cur, err := s.store.Authorization(ctx, a.ID); err == nil {
+				s.lapse(ctx, cur)
+			}
 			return s.deliver(ctx, a.ID, false)
 		case <-ctx.Done():
+			release()
 			return Result{}, pay.Errorf(ErrAuthorizationPending, "", "still waiting for the user")
 		}
 	}

@@ -3,6 +3,7 @@ package paytest
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/paykit-go/paykit/pay"
 )
@@ -19,11 +20,25 @@ func withRequestID(log *slog.Logger, next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				log.Error("handler panic", "request_id", id, "method", r.Method, "path", r.URL.Path, "panic", v)
+				log.Error("handler panic", "request_id", id, "method", r.Method, "path", logPath(r.URL.Path), "panic", v)
 				pay.WriteError(w, r, pay.ErrInternal)
 			}
 		}()
 		next.ServeHTTP(w, r)
-		log.Debug("request", "request_id", id, "method", r.Method, "path", r.URL.Path)
+		log.Debug("request", "request_id", id, "method", r.Method, "path", logPath(r.URL.Path))
 	})
+}
+
+// secretPaths are path prefixes whose last segment is a bearer secret (an
+// approval or activation link token): logs show the route, not the token.
+var secretPaths = []string{"/vr/approve/", "/vr/activate/"}
+
+// logPath is a request path as logs may show it.
+func logPath(p string) string {
+	for _, prefix := range secretPaths {
+		if strings.HasPrefix(p, prefix) {
+			return prefix + "{token}"
+		}
+	}
+	return pay.Clip(p, 200)
 }

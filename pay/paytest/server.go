@@ -61,7 +61,9 @@ func Listen(addr string, opts ...Option) (*Server, error) {
 // background work.
 func (s *Server) Close() {
 	defer s.Backend.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	// Shutdown waits for in-flight requests; a connection a client opened
+	// but never used would hold it to the timeout, so keep it short.
+	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
 	defer cancel()
 	if err := s.srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		_ = s.srv.Close()
