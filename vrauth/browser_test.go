@@ -208,7 +208,7 @@ func TestBrowserApproval(t *testing.T) {
 		t.Errorf("the second approval page's total is %q; want 45.00 CNY", got)
 	}
 	b.Click("#deny")
-	if got := b.Text("#status"); got != "denied" {
+	if got := b.WaitText("#status", "denied", 3*time.Second); got != "denied" {
 		t.Errorf("after Deny the page shows %q; want denied", got)
 	}
 	select {

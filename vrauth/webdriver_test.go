@@ -276,13 +276,38 @@ func (b *hcBrowser) Find(css string) string {
 // Text returns the rendered text of the first element matching css.
 func (b *hcBrowser) Text(css string) string {
 	b.t.Helper()
-	var s string
-	b.must(b.do("GET", b.path("/element/"+b.Find(css)+"/text"), nil, &s), "text of "+css)
-	return s
+	// A click that submits a form returns before the next page has
+	// replaced this one, so an element found just then can go stale:
+	// find it again until the page settles (at most 3 s).
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		var s string
+		err := b.do("GET", b.path("/element/"+b.Find(css)+"/text"), nil, &s)
+		var we *hcWebDriverError
+		if err == nil || !errors.As(err, &we) || we.Code != "stale element reference" || time.Now().After(deadline) {
+			b.must(err, "text of "+css)
+			return s
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Click clicks the first element matching css (WebDriver waits for a
 // navigation the click starts).
+// WaitText waits up to d for the element's text to be want (the page a
+// click submitted may not have loaded yet) and returns the last text seen.
+func (b *hcBrowser) WaitText(css, want string, d time.Duration) string {
+	b.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		got := b.Text(css)
+		if got == want || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func (b *hcBrowser) Click(css string) {
 	b.t.Helper()
 	b.must(b.do("POST", b.path("/element/"+b.Find(css)+"/click"), map[string]any{}, nil), "click "+css)
