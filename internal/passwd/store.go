@@ -112,24 +112,14 @@ func (s *Store) put(ctx context.Context, subject string, r Record) error {
 // is set (Change or Reset replaces it) and the rule's error (ErrWeak) for a
 // password the rule refuses; neither changes anything.
 func (s *Store) Set(ctx context.Context, subject, password string) error {
-	if err := s.prepare(subject, password); err != nil {
-		return err
-	}
-	release, err := s.acquire(ctx, subject)
-	if err != nil {
-		return err
-	}
-	defer release()
-	if _, ok, err := s.get(ctx, subject); err != nil {
-		return err
-	} else if ok {
-		return ErrAlreadySet
-	}
-	phc, err := s.hash(ctx, password)
-	if err != nil {
-		return err
-	}
-	return s.put(ctx, subject, Record{PHC: phc})
+	return s.replace(ctx, subject, password, func() error {
+		if _, ok, err := s.get(ctx, subject); err != nil {
+			return err
+		} else if ok {
+			return ErrAlreadySet
+		}
+		return nil
+	})
 }
 
 // Check returns nil when password is subject's password. Otherwise it
@@ -215,22 +205,10 @@ func (s *Store) attempt(ctx context.Context, subject, password string) (rec Reco
 // it is not evaluated). A new password the rule refuses is reported before
 // old is looked at, and changes nothing.
 func (s *Store) Change(ctx context.Context, subject, oldPassword, newPassword string) error {
-	if err := s.prepare(subject, newPassword); err != nil {
+	return s.replace(ctx, subject, newPassword, func() error {
+		_, _, err := s.attempt(ctx, subject, oldPassword)
 		return err
-	}
-	release, err := s.acquire(ctx, subject)
-	if err != nil {
-		return err
-	}
-	defer release()
-	if _, _, err := s.attempt(ctx, subject, oldPassword); err != nil {
-		return err
-	}
-	phc, err := s.hash(ctx, newPassword)
-	if err != nil {
-		return err
-	}
-	return s.put(ctx, subject, Record{PHC: phc})
+	})
 }
 
 // Reset replaces subject's password without the old one and clears its
@@ -238,6 +216,20 @@ func (s *Store) Change(ctx context.Context, subject, oldPassword, newPassword st
 // another way (a fresh SMS code, say). It returns ErrNotSet when no
 // password is set (Set gives the first one).
 func (s *Store) Reset(ctx context.Context, subject, newPassword string) error {
+	return s.replace(ctx, subject, newPassword, func() error {
+		if _, ok, err := s.get(ctx, subject); err != nil {
+			return err
+		} else if !ok {
+			return ErrNotSet
+		}
+		return nil
+	})
+}
+
+// replace stores a new password for subject, holding the subject's gate,
+// once the rule accepted it and allowed (which sees the current record)
+// returned nil; otherwise nothing changes.
+func (s *Store) replace(ctx context.Context, subject, newPassword string, allowed func() error) error {
 	if err := s.prepare(subject, newPassword); err != nil {
 		return err
 	}
@@ -246,10 +238,8 @@ func (s *Store) Reset(ctx context.Context, subject, newPassword string) error {
 		return err
 	}
 	defer release()
-	if _, ok, err := s.get(ctx, subject); err != nil {
+	if err := allowed(); err != nil {
 		return err
-	} else if !ok {
-		return ErrNotSet
 	}
 	phc, err := s.hash(ctx, newPassword)
 	if err != nil {
