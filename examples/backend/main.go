@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"time"
 
 	"github.com/paykit-go/paykit/pay/paytest"
 )
@@ -71,8 +72,6 @@ Stored-value QR cards (card texts travel in request bodies): POST /v1/qr/cards (
   {"holder":"Li Lei","token":"<a wallet token value>","balance":{"amount":10000,"currency":"CNY"},"validity_seconds":2592000}
   issues a signed card; a POS pays with it at POST /v1/qr/redemptions, offline terminals register at POST /v1/qr/terminals
   and settle at POST /v1/qr/settlements, POST /v1/qr/transfers moves value to another holder (see go run ./examples/storedvalue).
-
-Ctrl-C stops it.
 `, srv.URL, srv.Keys.Merchant, srv.Keys.Device, srv.Keys.Admin,
 		demo.MerchantID, demo.BillerID, demo.CustomerID, demo.WalletID, demo.BillID,
 		srv.Keys.Device, srv.URL, demo.WalletID,
@@ -83,8 +82,38 @@ Ctrl-C stops it.
 		srv.Keys.Device, srv.URL,
 		srv.Keys.Merchant, demo.MerchantID, srv.URL, srv.URL, demo.WalletID)
 
+	fmt.Printf(`VR headset payments (device key): POST %s/v1/vr/users with {"name":"Ann","mobile":"+8613800138000"}
+  enrolls a user; the SMS code, terminal activation links and approval links it "sends" are printed
+  below as they go out (the backend's outbox stands in for a phone). Then .../verify, .../headsets,
+  .../terminals, and POST /v1/vr/authorizations places an order; open the approval link in a browser
+  (see go run ./examples/vrcheckout for the whole flow).
+
+Ctrl-C stops it.
+`, srv.URL)
+
 	stop, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()
+	go printOutbox(stop, srv)
 	<-stop.Done()
 	fmt.Println("\nstopped")
+}
+
+// printOutbox prints each SMS code and link the backend "sends", so a
+// person driving the backend by hand can follow the VR flow.
+func printOutbox(ctx context.Context, srv *paytest.Server) {
+	seen := 0
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		msgs := srv.Outbox.Messages()
+		for _, m := range msgs[seen:] {
+			fmt.Printf("outbox → %s (%s): %s\n", m.To, m.Kind, m.Body)
+		}
+		seen = len(msgs)
+	}
 }
