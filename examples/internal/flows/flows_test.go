@@ -40,6 +40,9 @@ func TestFlows(t *testing.T) {
 	if err := PosQR(ctx, srv); err != nil {
 		t.Fatalf("merchant QR flow: %v", err)
 	}
+	if err := BLEReceipt(ctx, srv); err != nil {
+		t.Fatalf("BLE receipt flow: %v", err)
+	}
 
 	// The stored-value flow as the standalone example runs it: the code
 	// drawn in the terminal and the saved PNG both read back as the same
