@@ -50,6 +50,7 @@ func run(ctx context.Context) error {
 			return flows.StoredValue(ctx, srv, flows.StoredValueOptions{PNG: filepath.Join(pngDir, "card.png")})
 		}},
 		{"Merchant QR (EMVCo): a POS shows a dynamic code, a phone scans and pays it; altered and foreign codes refused", flows.PosQR},
+		{"IM payments: a customer asks for her arrears, picks a bill and pays it with her password, every message sealed through the relay; an altered message refused", flows.IMBill},
 		{"BLE receipts: a handheld pairs with a collection host, a QR payment's webhook becomes a receipt over a lossy link, shown and beeped once; forgeries refused", flows.BLEReceipt},
 		{"VR headset payments: SMS enrollment, a phone approves and pays across terminals, then proxy debit with a password; limit and wrong passwords refused", func(ctx context.Context, srv *paytest.Server) error {
 			return flows.VRCheckout(ctx, srv, flows.VRCheckoutOptions{})

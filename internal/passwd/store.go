@@ -248,6 +248,10 @@ func (s *Store) replace(ctx context.Context, subject, newPassword string, allowe
 	return s.put(ctx, subject, Record{PHC: phc})
 }
 
+// MaxFailures is how many consecutive failures lock a subject, so callers
+// can say how many attempts are left.
+func (s *Store) MaxFailures() int { return s.maxFailures }
+
 // Status reports whether subject has a password, its consecutive failures
 // and the end of its lock, as the next attempt would see them.
 func (s *Store) Status(ctx context.Context, subject string) (Status, error) {

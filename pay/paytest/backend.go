@@ -14,6 +14,7 @@ import (
 	"github.com/paykit-go/paykit/internal/clock"
 	"github.com/paykit-go/paykit/pay"
 	"github.com/paykit-go/paykit/pay/account"
+	"github.com/paykit-go/paykit/pay/im"
 	"github.com/paykit-go/paykit/pay/ledger"
 	"github.com/paykit-go/paykit/qr"
 	"github.com/paykit-go/paykit/token"
@@ -55,6 +56,10 @@ type Backend struct {
 	// enrollment codes, terminal activation and approval links), newest
 	// last: tests and examples read it in place of a phone.
 	Outbox *verify.Outbox
+	// IM is the payment subsystem of IM bill payments; Relay is the IM
+	// server that forwards its sealed messages (it holds no plaintext).
+	IM    *im.Subsystem
+	Relay *im.MemRelay
 
 	notifiers []channel.Notifier
 
@@ -72,6 +77,7 @@ type config struct {
 	log       *slog.Logger
 	publicURL string
 	scopes    map[Role][]string
+	imHybrid  bool
 }
 
 // WithScopes grants the key of role extra scopes on top of the defaults
@@ -218,6 +224,9 @@ func New(opts ...Option) (*Backend, error) {
 	if err := b.setupVR(c); err != nil {
 		return nil, err
 	}
+	if err := b.setupIM(c); err != nil {
+		return nil, err
+	}
 	b.handler = b.compose()
 	return b, nil
 }
@@ -232,6 +241,8 @@ func (b *Backend) Routes() []pay.Route {
 	routes = append(routes, qr.Routes(b.Cards)...)
 	routes = append(routes, vrauth.Routes(b.VR)...)
 	routes = append(routes, vrauth.PageRoutes(b.VR)...)
+	routes = append(routes, im.Routes(b.IM)...)
+	routes = append(routes, im.RelayRoutes(b.Relay)...)
 	return append(routes, b.adminRoutes()...)
 }
 

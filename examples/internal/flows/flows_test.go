@@ -40,6 +40,9 @@ func TestFlows(t *testing.T) {
 	if err := PosQR(ctx, srv); err != nil {
 		t.Fatalf("merchant QR flow: %v", err)
 	}
+	if err := IMBill(ctx, srv); err != nil {
+		t.Fatalf("IMBill: %v", err)
+	}
 	if err := BLEReceipt(ctx, srv); err != nil {
 		t.Fatalf("BLE receipt flow: %v", err)
 	}
