@@ -75,7 +75,7 @@ func Example_delivery() {
 		Amount:    pay.Money{Amount: 1250, Currency: "CNY"},
 		Channel:   "wechatpay",
 		Payer:     "1234",
-		Time:      time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC),
+		Time:      time.Now().Truncate(time.Second),
 		Terminal:  1,
 	})
 	fmt.Println("delivered:", err == nil)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -259,7 +260,10 @@ func deliver(ctx context.Context, link Link, re *Reassembler, cmd byte, msg []by
 		if err != nil {
 			return err
 		}
+		// Jitter keeps two handhelds that collided on one host from
+		// retransmitting in step.
 		wait = min(2*wait, c.max)
+		wait = wait/2 + rand.N(wait/2+1)
 	}
 }
 

@@ -35,6 +35,7 @@ type Host struct {
 	store   PairingStore
 	clock   pay.Clock
 	ttl     time.Duration
+	maxAge  time.Duration
 	onCode  func(pairing uint16, handheldID, code string)
 
 	mu     sync.Mutex
@@ -79,6 +80,28 @@ func WithClock(c pay.Clock) HostOption {
 	}
 }
 
+// DefaultMaxReceiptAge is how old a receipt (its payment time) may be
+// when it first reaches the host; MaxReceiptSkew how far in the future.
+const (
+	DefaultMaxReceiptAge = 15 * time.Minute
+	MaxReceiptSkew       = time.Minute
+)
+
+// WithMaxReceiptAge sets how old a new receipt may be and still be shown
+// (default DefaultMaxReceiptAge, 1 minute to 24 hours). Older ones are
+// dropped unacknowledged, so a recorded receipt the host never acked
+// can't be played back to it later; the handheld reports them
+// undelivered.
+func WithMaxReceiptAge(d time.Duration) HostOption {
+	return func(h *Host) error {
+		if d < time.Minute || d > 24*time.Hour {
+			return pay.Errorf(pay.ErrInvalidRequest, "max_age", "the receipt age limit must be 1 minute to 24 hours")
+		}
+		h.maxAge = d
+		return nil
+	}
+}
+
 // WithOfferTTL sets how long a pairing offer stays open (default
 // DefaultOfferTTL; 10 s to 1 h).
 func WithOfferTTL(d time.Duration) HostOption {
@@ -111,7 +134,7 @@ func NewHost(id string, display Display, buzzer Buzzer, opts ...HostOption) (*Ho
 	}
 	h := &Host{
 		id: id, display: display, buzzer: buzzer,
-		clock: clock.System{}, ttl: DefaultOfferTTL,
+		clock: clock.System{}, ttl: DefaultOfferTTL, maxAge: DefaultMaxReceiptAge,
 		offers: map[uint16]*PairingOffer{}, states: map[uint16]*pairState{},
 	}
 	for _, o := range opts {
@@ -146,6 +169,9 @@ type HostStats struct {
 	// were not receipts, UnknownPairing and Revoked named a pairing the
 	// host does not hold or has revoked.
 	Receipts, Displayed, Duplicates, Replays, BadMAC, Malformed, UnknownPairing, Revoked uint64
+	// Stale receipts verified but were older than the host's age limit
+	// (or dated in the future): not shown, not acked.
+	Stale uint64
 	// PairRequests is the complete pairing requests; BadPairRequests were
 	// malformed or refused.
 	PairRequests, BadPairRequests uint64
@@ -158,9 +184,9 @@ type HostStats struct {
 }
 
 type hostCounters struct {
-	chunks, badChunks, receipts, displayed, duplicates, replays, badMAC, malformed atomic.Uint64
-	unknownPairing, revoked, pairRequests, badPairRequests, unexpected             atomic.Uint64
-	displayErrors, beepErrors, storeErrors, sendErrors                             atomic.Uint64
+	chunks, badChunks, receipts, displayed, duplicates, replays, badMAC, malformed, stale atomic.Uint64
+	unknownPairing, revoked, pairRequests, badPairRequests, unexpected                    atomic.Uint64
+	displayErrors, beepErrors, storeErrors, sendErrors                                    atomic.Uint64
 }
 
 // Stats returns the host's counts so far.
@@ -169,7 +195,7 @@ func (h *Host) Stats() HostStats {
 	return HostStats{
 		Chunks: c.chunks.Load(), BadChunks: c.badChunks.Load(),
 		Receipts: c.receipts.Load(), Displayed: c.displayed.Load(), Duplicates: c.duplicates.Load(),
-		Replays: c.replays.Load(), BadMAC: c.badMAC.Load(), Malformed: c.malformed.Load(),
+		Replays: c.replays.Load(), Stale: c.stale.Load(), BadMAC: c.badMAC.Load(), Malformed: c.malformed.Load(),
 		UnknownPairing: c.unknownPairing.Load(), Revoked: c.revoked.Load(),
 		PairRequests: c.pairRequests.Load(), BadPairRequests: c.badPairRequests.Load(),
 		Unexpected:    c.unexpected.Load(),
@@ -266,6 +292,10 @@ func (h *Host) receipt(ctx context.Context, link Link, msg []byte) {
 		} else {
 			h.stats.replays.Add(1)
 		}
+		return
+	}
+	if now := h.clock.Now(); now.Sub(r.Time) > h.maxAge || r.Time.Sub(now) > MaxReceiptSkew {
+		h.stats.stale.Add(1)
 		return
 	}
 	if err := h.display.Show(ctx, r); err != nil {

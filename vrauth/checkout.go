@@ -2,6 +2,7 @@ package vrauth
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"time"
@@ -78,7 +79,8 @@ func checkOrder(o Order) error {
 // then either pays at once (a proxy debit whose proofs satisfy the
 // policy) or waits: approval links go to the user's trusted terminals and
 // the headset shows the user code and QR. Nothing is stored when a check
-// or proof fails.
+// or proof fails; a charge refused at once (a limit another debit reached
+// meanwhile) leaves the authorization failed, never pending.
 func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (Started, error) {
 	if err := pay.CheckText("headset_id", req.HeadsetID, true, 64); err != nil {
 		return Started{}, err
@@ -163,6 +165,7 @@ func (s *Service) Checkout(ctx context.Context, req CheckoutRequest) (Started, e
 	}
 	if satisfied {
 		if a, err = s.execute(ctx, a.ID, executeArgs{}); err != nil {
+			s.abandon(ctx, a.ID, err)
 			return Started{}, err
 		}
 	}
@@ -231,4 +234,23 @@ func (s *Service) offerable(ctx context.Context, userID, name, currency string) 
 		}
 	}
 	return pay.Errorf(pay.ErrInvalidRequest, "channel", "channel %q is not enabled for this user and currency", pay.Clip(name, 32))
+}
+
+// abandon ends an authorization whose immediate charge was refused before
+// it started (a limit reached meanwhile, the agreement ended): its device
+// code was never handed out, so it is closed as failed and delivered,
+// leaving nothing pending.
+func (s *Service) abandon(ctx context.Context, id string, cause error) {
+	_, _ = s.store.UpdateAuthorization(context.WithoutCancel(ctx), id, func(a *Authorization) error {
+		if a.Status != StatusPending {
+			return nil
+		}
+		a.Status, a.Delivered, a.UpdatedAt = StatusFailed, true, s.clock.Now().UTC()
+		a.FailureReason = "refused at checkout"
+		var pe *pay.Error
+		if errors.As(cause, &pe) {
+			a.FailureReason = pe.Code
+		}
+		return nil
+	})
 }

@@ -114,7 +114,14 @@ func (c *Client) ResetPassword(ctx context.Context, userID, codeID, code, passwo
 	return c.pc.Post(ctx, userPath(userID, "/password/reset"), PasswordRequest{CodeID: codeID, Code: code, Password: password}, nil, opts...)
 }
 
-// RegisterDeviceKey registers a biometric or service-providing device key.
+// SendKeyCode texts the SMS code RegisterDeviceKey needs.
+func (c *Client) SendKeyCode(ctx context.Context, userID string, opts ...pay.CallOption) (ResetCode, error) {
+	var out ResetCode
+	return out, c.pc.Post(ctx, userPath(userID, "/keys/code"), struct{}{}, &out, opts...)
+}
+
+// RegisterDeviceKey registers a biometric or service-providing device key
+// (with a fresh code from SendKeyCode).
 func (c *Client) RegisterDeviceKey(ctx context.Context, userID string, in DeviceKeyRequest, opts ...pay.CallOption) error {
 	return c.pc.Post(ctx, userPath(userID, "/keys"), in, nil, opts...)
 }

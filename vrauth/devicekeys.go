@@ -15,11 +15,22 @@ type DeviceKeyRequest struct {
 	DeviceID  string         `json:"device_id"`
 	Kind      verify.KeyKind `json:"kind"`
 	PublicKey []byte         `json:"public_key"`
+	// CodeID and Code are a fresh SMS code from SendKeyCode: a new
+	// factor is added only by whoever holds the enrolled mobile.
+	CodeID string `json:"code_id"`
+	Code   string `json:"code"`
+}
+
+// String keeps the code out of logs.
+func (r DeviceKeyRequest) String() string {
+	return "vrauth.DeviceKeyRequest{device " + r.DeviceID + ", kind " + string(r.Kind) + ", code [redacted]}"
 }
 
 // RegisterDeviceKey lets a device answer biometric or device-presence
 // challenges for a verified user. Policies that accept those methods
-// then count them as inherence or possession factors.
+// then count them as inherence or possession factors, so registering one
+// takes a fresh SMS code (SendKeyCode) to the enrolled mobile: a stolen
+// payment password alone can't add the second factor it needs.
 func (s *Service) RegisterDeviceKey(ctx context.Context, userID string, req DeviceKeyRequest) error {
 	if err := pay.CheckText("device_id", req.DeviceID, true, 64); err != nil {
 		return err
@@ -35,5 +46,24 @@ func (s *Service) RegisterDeviceKey(ctx context.Context, userID string, req Devi
 	if err != nil {
 		return err
 	}
+	if err := s.otps.Check(ctx, verify.Subject{UserID: u.ID}, purposeKey, req.CodeID, req.Code); err != nil {
+		return err
+	}
 	return s.keys.Register(ctx, verify.Subject{UserID: u.ID, DeviceID: req.DeviceID}, req.Kind, pub)
+}
+
+// SendKeyCode texts the code that authorizes registering a device key.
+func (s *Service) SendKeyCode(ctx context.Context, userID string) (ResetCode, error) {
+	u, err := s.user(ctx, userID)
+	if err != nil {
+		return ResetCode{}, err
+	}
+	if u.Status != UserVerified {
+		return ResetCode{}, pay.Errorf(ErrNotVerified, "user_id", "only a verified user may register device keys")
+	}
+	ch, err := s.otps.Send(ctx, verify.Subject{UserID: u.ID}, purposeKey, u.Mobile)
+	if err != nil {
+		return ResetCode{}, err
+	}
+	return ResetCode{CodeID: ch.ID, ExpiresAt: ch.ExpiresAt}, nil
 }

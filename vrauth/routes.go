@@ -54,6 +54,7 @@ type (
 //	POST /v1/vr/users/{user_id}/password/change         device  PasswordRequest → OK
 //	POST /v1/vr/users/{user_id}/password/reset-code     device  → ResetCode
 //	POST /v1/vr/users/{user_id}/password/reset          device  PasswordRequest → OK
+//	POST /v1/vr/users/{user_id}/keys/code               device  → ResetCode (SMS code for the next call)
 //	POST /v1/vr/users/{user_id}/keys                    device  DeviceKeyRequest → OK
 //	POST /v1/vr/users/{user_id}/agreements              device  AgreementRequest → Agreement
 //	GET  /v1/vr/users/{user_id}/agreements              device  → List[Agreement]
@@ -159,6 +160,9 @@ func Routes(s *Service) []pay.Route {
 		post("/v1/vr/users/{user_id}/password/reset", dev, http.StatusOK, passwordRoute(s.ResetPassword)),
 		post("/v1/vr/users/{user_id}/password/reset-code", dev, http.StatusOK, func(ctx context.Context, _ http.ResponseWriter, r *http.Request) (any, error) {
 			return s.SendResetCode(ctx, uid(r))
+		}),
+		post("/v1/vr/users/{user_id}/keys/code", dev, http.StatusOK, func(ctx context.Context, _ http.ResponseWriter, r *http.Request) (any, error) {
+			return s.SendKeyCode(ctx, uid(r))
 		}),
 		post("/v1/vr/users/{user_id}/keys", dev, http.StatusOK, func(ctx context.Context, w http.ResponseWriter, r *http.Request) (any, error) {
 			var in DeviceKeyRequest

@@ -255,6 +255,7 @@ const (
 	purposeEnroll  = "enroll"
 	purposeReset   = "password_reset"
 	purposePayment = "payment"
+	purposeKey     = "device_key"
 )
 
 // DefaultPolicy is what a headset purchase needs unless WithPolicy says

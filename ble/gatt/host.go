@@ -31,7 +31,15 @@ func (h *hostTransport) write(_ context.Context, p []byte) error {
 	return nil
 }
 
-func (h *hostTransport) mtu() int { return int(h.learned.Load()) }
+// mtu is what the host fragments its notifications at: always the
+// default MTU. The stack doesn't say which central wrote, so the learned
+// value (the longest write seen) may belong to another central; one that
+// negotiated nothing can only take 20-byte notifications. Host messages
+// (acks, pair responses) are small, so this costs at most a packet.
+func (h *hostTransport) mtu() int { return ble.DefaultMTU }
+
+// learnedMTU is the largest MTU a central's writes have shown (statistics).
+func (h *hostTransport) learnedMTU() int { return int(h.learned.Load()) }
 
 func (h *hostTransport) close() error {
 	if err := h.stop(); err != nil {

@@ -78,8 +78,11 @@ func TestHostLearnsMTU(t *testing.T) {
 		if s.queued {
 			queued++
 		}
-		if l.MTU() != s.mtu {
-			t.Errorf("step %d (offset %d, %d bytes): MTU %d; want %d", i, s.offset, s.n, l.MTU(), s.mtu)
+		if got := l.t.(*hostTransport).learnedMTU(); got != s.mtu {
+			t.Errorf("step %d (offset %d, %d bytes): learned MTU %d; want %d", i, s.offset, s.n, got, s.mtu)
+		}
+		if l.MTU() != ble.DefaultMTU {
+			t.Errorf("step %d: the host sends at MTU %d; want %d whatever it learned", i, l.MTU(), ble.DefaultMTU)
 		}
 	}
 	if want := uint64(len(steps) - queued); l.Dropped() != want {
@@ -96,8 +99,9 @@ func TestHostLearnsMTU(t *testing.T) {
 	}
 }
 
-// The host's Send notifies the ack characteristic, within the MTU it has
-// proven; a failing stack is reported as ErrRadio with its cause.
+// The host's Send notifies the ack characteristic within the default MTU
+// even after a central proved a larger one (another central may not have
+// negotiated anything); a failing stack is reported as ErrRadio.
 func TestHostSend(t *testing.T) {
 	l, _, write, notified := hgHost(t)
 	ctx := context.Background()
@@ -105,10 +109,13 @@ func TestHostSend(t *testing.T) {
 		t.Errorf("21 bytes at MTU 23: %v; want ErrChunkSize", err)
 	}
 	write(0, make([]byte, 40))
-	if err := l.Send(ctx, bytes.Repeat([]byte{7}, 21)); err != nil {
-		t.Errorf("21 bytes after a 40-byte write proved MTU 43: %v", err)
+	if err := l.Send(ctx, bytes.Repeat([]byte{7}, 21)); !errors.Is(err, ErrChunkSize) {
+		t.Errorf("21 bytes after a 40-byte write: %v; want ErrChunkSize (the host sends at MTU 23)", err)
 	}
-	if len(*notified) != 1 || len((*notified)[0]) != 21 {
+	if err := l.Send(ctx, bytes.Repeat([]byte{7}, 20)); err != nil {
+		t.Errorf("20 bytes: %v", err)
+	}
+	if len(*notified) != 1 || len((*notified)[0]) != 20 {
 		t.Errorf("notified %x", *notified)
 	}
 	h := l.t.(*hostTransport)

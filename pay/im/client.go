@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/paykit-go/paykit/internal/clock"
@@ -65,6 +66,17 @@ type Client struct {
 	sealKey  *PrivateKey
 	sub      SubsystemKey
 	clock    pay.Clock
+
+	mu   sync.Mutex
+	seen map[string]seenPrompt // prompts opened, by message ID
+}
+
+// seenPrompt is where and when a prompt was first delivered: the same
+// message ID at another relay position is a replay.
+type seenPrompt struct {
+	conversation string
+	seq          int64
+	at           time.Time
 }
 
 // ClientOption configures a Client.
@@ -101,7 +113,7 @@ func NewClient(pc *pay.Client, deviceID string, signer ed25519.PrivateKey, sealK
 	c := &Client{
 		pc: pc, relay: NewHTTPRelay(pc), deviceID: deviceID, signer: slices.Clone(signer), sealKey: sealKey,
 		sub:   SubsystemKey{SealKey: subsystem.SealKey, SigningKey: slices.Clone(subsystem.SigningKey)},
-		clock: clock.System{},
+		clock: clock.System{}, seen: map[string]seenPrompt{},
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -168,24 +180,35 @@ type Delivered struct {
 // Fetch returns the messages addressed to the device in the conversation
 // after the sequence number after (at most MaxFetch), each opened with the
 // device's key and checked: signed by the subsystem, for this conversation
-// and this key, its message ID not seen earlier in the answer, and a valid
+// and this key, fresh (MaxAge), its message ID not delivered before at
+// another position (a replay, across calls), and a valid
 // prompt. A message that fails a check has Err set (ErrOpen, ErrSignature,
-// ErrUnknownDevice, ErrMalformed, ErrReplay).
+// ErrUnknownDevice, ErrMalformed, ErrStale, ErrReplay).
 func (c *Client) Fetch(ctx context.Context, conversationID string, after int64) ([]Delivered, error) {
 	msgs, err := c.relay.Fetch(ctx, conversationID, c.sealKey.Public().ID(), after)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Delivered, 0, len(msgs))
-	seen := map[string]bool{}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.clock.Now()
+	for id, sp := range c.seen {
+		if now.Sub(sp.at) > MaxAge+MaxSkew+time.Minute {
+			delete(c.seen, id)
+		}
+	}
 	for _, m := range msgs {
 		d := Delivered{Seq: m.Seq, At: m.At}
 		d.Header, d.Prompt, d.Err = c.open(conversationID, m.Body)
-		if d.Err == nil && seen[d.Header.MessageID] {
-			d.Prompt, d.Err = Prompt{}, pay.Errorf(ErrReplay, "message_id", "the relay delivered this prompt twice")
-		}
 		if d.Err == nil {
-			seen[d.Header.MessageID] = true
+			first, ok := c.seen[d.Header.MessageID]
+			switch {
+			case !ok:
+				c.seen[d.Header.MessageID] = seenPrompt{conversation: conversationID, seq: m.Seq, at: d.Header.Timestamp}
+			case first.conversation != conversationID || first.seq != m.Seq:
+				d.Prompt, d.Err = Prompt{}, pay.Errorf(ErrReplay, "message_id", "the relay delivered this prompt again")
+			}
 		}
 		out = append(out, d)
 	}
@@ -227,6 +250,9 @@ func (c *Client) open(conversationID, body string) (Header, Prompt, error) {
 	}
 	if env.Header.ConversationID != conversationID {
 		return Header{}, Prompt{}, pay.Errorf(ErrMalformed, "conversation_id", "the prompt belongs to another conversation")
+	}
+	if now := c.clock.Now(); now.Sub(env.Header.Timestamp) > MaxAge || env.Header.Timestamp.Sub(now) > MaxSkew {
+		return Header{}, Prompt{}, pay.Errorf(ErrStale, "timestamp", "the prompt is older than %v or from the future", MaxAge)
 	}
 	p, err := DecodePrompt(payload)
 	if err != nil {
