@@ -261,15 +261,16 @@ const (
 // DefaultPolicy is what a headset purchase needs unless WithPolicy says
 // otherwise: a cross-terminal purchase needs the trusted terminal's
 // approval; a proxy debit needs the payment password, and from 500.00 CNY
-// a second factor
-// of another kind (an SMS code, a biometric, the bound device or the
-// trusted terminal).
+// a second factor of another kind: an SMS code, a biometric or the bound
+// device (keys are registered only with an SMS code). A trusted terminal
+// is not one: it is added with the device key alone, so it would let
+// someone holding a device key and a stolen password pass the rule.
 var DefaultPolicy = verify.Policy{
 	Rules: []verify.Rule{
 		{Name: "cross-terminal", Flow: string(ModeCrossTerminal), Factors: 1,
 			Required: []verify.Method{verify.MethodTrustedTerminal}},
 		{Name: "proxy-debit-large", Flow: string(ModeProxyDebit), Currency: "CNY", MinAmount: 50000, Factors: 2,
-			Methods:  []verify.Method{verify.MethodPassword, verify.MethodSMS, verify.MethodBiometric, verify.MethodDevicePresence, verify.MethodTrustedTerminal},
+			Methods:  []verify.Method{verify.MethodPassword, verify.MethodSMS, verify.MethodBiometric, verify.MethodDevicePresence},
 			Required: []verify.Method{verify.MethodPassword}},
 		{Name: "proxy-debit", Flow: string(ModeProxyDebit), Factors: 1,
 			Required: []verify.Method{verify.MethodPassword}},
