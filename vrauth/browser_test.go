@@ -140,7 +140,15 @@ func TestBrowserApproval(t *testing.T) {
 	if a.Status != vrauth.StatusApproved || a.PaymentID == "" || a.Channel != "sandbox-a" {
 		t.Fatalf("after Approve: %s on %q, payment %q; want approved on sandbox-a with a payment", a.Status, a.Channel, a.PaymentID)
 	}
-	if src := b.Source(); !strings.Contains(src, "18.80 CNY") || !strings.Contains(src, "pending") {
+	// The URL changes before the page has loaded: wait for its content.
+	shows := func() bool {
+		src := b.Source()
+		return strings.Contains(src, "18.80 CNY") && strings.Contains(src, "pending")
+	}
+	for deadline := time.Now().Add(3 * time.Second); !shows() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !shows() {
 		t.Errorf("the sandbox pay page at %s does not show 18.80 CNY pending", payURL)
 	}
 	select {

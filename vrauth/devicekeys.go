@@ -54,16 +54,5 @@ func (s *Service) RegisterDeviceKey(ctx context.Context, userID string, req Devi
 
 // SendKeyCode texts the code that authorizes registering a device key.
 func (s *Service) SendKeyCode(ctx context.Context, userID string) (ResetCode, error) {
-	u, err := s.user(ctx, userID)
-	if err != nil {
-		return ResetCode{}, err
-	}
-	if u.Status != UserVerified {
-		return ResetCode{}, pay.Errorf(ErrNotVerified, "user_id", "only a verified user may register device keys")
-	}
-	ch, err := s.otps.Send(ctx, verify.Subject{UserID: u.ID}, purposeKey, u.Mobile)
-	if err != nil {
-		return ResetCode{}, err
-	}
-	return ResetCode{CodeID: ch.ID, ExpiresAt: ch.ExpiresAt}, nil
+	return s.sendCode(ctx, userID, purposeKey, "register device keys")
 }

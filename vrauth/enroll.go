@@ -2,7 +2,6 @@ package vrauth
 
 import (
 	"context"
-	"regexp"
 	"time"
 
 	"github.com/paykit-go/paykit/internal/randid"
@@ -27,8 +26,6 @@ type Enrollment struct {
 	CodeExpiresAt time.Time `json:"code_expires_at,omitzero"`
 }
 
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-
 // Register enrolls a user. With SMS verification a 6-digit code goes to the
 // mobile number through the Sender (valid 10 minutes, single use, 5 wrong
 // attempts); with review the user waits for an operator's Review. Headset
@@ -38,7 +35,7 @@ func (s *Service) Register(ctx context.Context, req RegisterRequest) (Enrollment
 	if err := pay.CheckText("name", req.Name, true, 64); err != nil {
 		return Enrollment{}, err
 	}
-	if !e164.MatchString(req.Mobile) {
+	if !pay.IsE164(req.Mobile) {
 		return Enrollment{}, pay.Errorf(pay.ErrInvalidRequest, "mobile", "mobile must be an E.164 number such as +8613800138000")
 	}
 	if req.Verification == "" {

@@ -3,6 +3,7 @@ package vrauth
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/paykit-go/paykit/pay"
@@ -156,18 +157,8 @@ func (m *MemStore) Terminals(_ context.Context, userID string) ([]Terminal, erro
 			out = append(out, t)
 		}
 	}
-	slices.SortFunc(out, func(a, b Terminal) int { return a.CreatedAt.Compare(b.CreatedAt)*2 + cmpStr(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Terminal) int { return a.CreatedAt.Compare(b.CreatedAt)*2 + strings.Compare(a.ID, b.ID) })
 	return out, nil
-}
-
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // UpdateTerminal implements Store.
@@ -295,7 +286,7 @@ func (m *MemStore) PendingAuthorizations(_ context.Context, userID string) ([]Au
 			out = append(out, cloneAuth(a))
 		}
 	}
-	slices.SortFunc(out, func(a, b Authorization) int { return cmpStr(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Authorization) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
@@ -351,7 +342,7 @@ func (m *MemStore) Agreements(_ context.Context, userID string) ([]Agreement, er
 			out = append(out, g)
 		}
 	}
-	slices.SortFunc(out, func(a, b Agreement) int { return a.CreatedAt.Compare(b.CreatedAt)*2 + cmpStr(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Agreement) int { return a.CreatedAt.Compare(b.CreatedAt)*2 + strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

@@ -58,7 +58,8 @@ func (s *Service) ChangePassword(ctx context.Context, userID string, req Passwor
 	return verify.PasswordError(s.passwords.Change(ctx, u.ID, req.OldPassword, req.Password))
 }
 
-// ResetCode is a sent password-reset code.
+// ResetCode is a code texted to the user to authorize a change (a password
+// reset, a device-key registration): answer it by CodeID.
 type ResetCode struct {
 	CodeID    string    `json:"code_id"`
 	ExpiresAt time.Time `json:"expires_at"`
@@ -66,14 +67,20 @@ type ResetCode struct {
 
 // SendResetCode texts a password-reset code to the user's mobile number.
 func (s *Service) SendResetCode(ctx context.Context, userID string) (ResetCode, error) {
+	return s.sendCode(ctx, userID, purposeReset, "reset a payment password")
+}
+
+// sendCode texts a verified user a code for purpose (what the code lets
+// the user do, for the refusal).
+func (s *Service) sendCode(ctx context.Context, userID, purpose, what string) (ResetCode, error) {
 	u, err := s.user(ctx, userID)
 	if err != nil {
 		return ResetCode{}, err
 	}
 	if u.Status != UserVerified {
-		return ResetCode{}, pay.Errorf(ErrNotVerified, "user_id", "only a verified user may reset a payment password")
+		return ResetCode{}, pay.Errorf(ErrNotVerified, "user_id", "only a verified user may %s", what)
 	}
-	ch, err := s.otps.Send(ctx, verify.Subject{UserID: u.ID}, purposeReset, u.Mobile)
+	ch, err := s.otps.Send(ctx, verify.Subject{UserID: u.ID}, purpose, u.Mobile)
 	if err != nil {
 		return ResetCode{}, err
 	}

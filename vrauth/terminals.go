@@ -37,7 +37,7 @@ func (s *Service) AddTerminal(ctx context.Context, userID string, req TerminalRe
 	if err := pay.CheckText("name", req.Name, true, 64); err != nil {
 		return Terminal{}, err
 	}
-	if !e164.MatchString(req.Address) && !validEmail(req.Address) {
+	if !pay.IsE164(req.Address) && !validEmail(req.Address) {
 		return Terminal{}, pay.Errorf(pay.ErrInvalidRequest, "address", "address must be an E.164 mobile number or an e-mail address")
 	}
 	u, err := s.user(ctx, userID)

@@ -3,13 +3,10 @@ package account
 import (
 	"context"
 	"errors"
-	"regexp"
 
 	"github.com/paykit-go/paykit/pay"
 	"github.com/paykit-go/paykit/pay/ledger"
 )
-
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 
 // CreateCustomer registers a customer and opens their points account.
 // Phone, when given, must be E.164 ("+8613800138000").
@@ -17,7 +14,7 @@ func (p *Platform) CreateCustomer(ctx context.Context, name, phone string) (Cust
 	if err := checkText("name", name, true, 200); err != nil {
 		return Customer{}, err
 	}
-	if phone != "" && !e164.MatchString(phone) {
+	if phone != "" && !pay.IsE164(phone) {
 		return Customer{}, pay.Errorf(pay.ErrInvalidRequest, "phone", "phone must be E.164, e.g. +8613800138000")
 	}
 	c := Customer{ID: pay.NewID(PrefixCustomer), Name: name, Phone: phone, CreatedAt: p.clock.Now().UTC()}
